@@ -1,0 +1,15 @@
+//! Folio's schema migrations, one change per file, applied in name order by `folio migrate` and at the
+//! start of `folio serve`. They run unchanged on SQLite and PostgreSQL.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_users;
+
+/// Applies every migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_create_users::Migration)]
+    }
+}

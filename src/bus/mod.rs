@@ -1,0 +1,70 @@
+//! The event bus: how a change on one instance reaches the subscriptions on every instance.
+//!
+//! Two implementations behind one trait, chosen by whether `REDIS_URL` is set:
+//! - [`MemoryBus`]: one process, events go straight to the local [`Hub`];
+//! - [`RedisBus`]: events are published to Redis; each process keeps one subscriber connection that
+//!   feeds every event back into its local hub (its own included), so delivery is the same code path
+//!   whichever instance published.
+//!
+//! The bus carries notifications, never the only copy of data: whatever an event announces is already
+//! committed, so a subscriber that falls behind (a [`Delivery::Gap`]) can recover from the database.
+mod hub;
+mod memory;
+mod redis;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+
+pub use hub::{Delivery, Hub};
+pub use memory::MemoryBus;
+pub use redis::RedisBus;
+
+use crate::error::Result;
+
+/// Everything that travels over the bus. Each variant is small and self-describing so that any
+/// instance can turn it into a subscription payload without another lookup where possible.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A storewide notice posted by an admin.
+    Announcement {
+        message: String,
+        author_id: i64,
+        posted_at: chrono::DateTime<chrono::Utc>,
+    },
+}
+
+/// The topics events are published under. A subscription listens to the topics it needs only.
+pub mod topic {
+    /// Storewide announcements.
+    pub const ANNOUNCEMENTS: &str = "announcements";
+}
+
+/// Publish/subscribe across every instance that shares the bus.
+#[async_trait]
+pub trait EventBus: Send + Sync + 'static {
+    /// Sends `event` to every subscriber of `topic` on every instance. Call it after the change the
+    /// event announces has committed.
+    async fn publish(&self, topic: &str, event: &Event) -> Result<()>;
+
+    /// Receives the events of `topic` published from now on. The stream yields a
+    /// [`Delivery::Gap`] instead of ending when it falls behind or the bus reconnects.
+    fn subscribe(&self, topic: &str) -> BoxStream<'static, Delivery>;
+
+    /// Whether the bus's backing service is reachable (for `/readyz`).
+    async fn ping(&self) -> Result<()>;
+}
+
+/// The bus shared by the whole process.
+pub type SharedBus = Arc<dyn EventBus>;
+
+/// Connects the bus the configuration asks for: Redis when a URL is given, in-process otherwise.
+pub async fn connect(redis_url: Option<&str>, prefix: &str) -> anyhow::Result<SharedBus> {
+    Ok(match redis_url {
+        Some(url) => Arc::new(RedisBus::connect(url, prefix).await?),
+        None => Arc::new(MemoryBus::default()),
+    })
+}

@@ -1,0 +1,188 @@
+//! One `Config` for the whole process, read from flags and the environment, with defaults that make the
+//! embedded mode (SQLite, in-process bus, data in `./folio-data`) work with no setup at all.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+/// Where Folio keeps its state: the flags shared by every command that touches the database.
+#[derive(Args, Clone, Debug)]
+pub struct StoreArgs {
+    /// Directory for the SQLite database, the search index and the generated token secret.
+    #[arg(long, env = "FOLIO_DATA_DIR", default_value = "folio-data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL (`postgres://…`) or SQLite (`sqlite://…`) URL; SQLite in the data dir when absent.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+/// Flags of `folio serve`.
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Redis URL: when set, events fan out across instances through Redis pub/sub.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Elasticsearch URL: when set, search uses Elasticsearch instead of the embedded index.
+    #[arg(long, env = "ELASTICSEARCH_URL")]
+    pub elasticsearch_url: Option<String>,
+    /// Do not load the demo data on first start (the environment's FOLIO_DEMO=0 does the same).
+    #[arg(long)]
+    pub no_demo: bool,
+}
+
+impl ServeArgs {
+    /// Turns the flags into a `Config`, reading the settings that have no flag from the environment.
+    pub fn into_config(self) -> anyhow::Result<Config> {
+        let demo_env = std::env::var("FOLIO_DEMO").unwrap_or_default();
+        let demo = !self.no_demo && !matches!(demo_env.trim(), "0" | "false" | "no" | "off");
+        let mut config = Config::embedded(self.store.data_dir);
+        config.listen = self.listen;
+        config.database_url = self.store.database_url;
+        config.redis_url = self.redis_url;
+        config.elasticsearch_url = self.elasticsearch_url;
+        config.demo = demo;
+        config.jwt_secret = env_string("FOLIO_JWT_SECRET");
+        if let Some(prefix) = env_string("FOLIO_BUS_PREFIX") {
+            config.bus_prefix = prefix;
+        }
+        if let Some(secs) = env_parse::<u64>("FOLIO_HOLD_TTL")? {
+            config.hold_ttl = Duration::from_secs(secs);
+        }
+        if let Some(secs) = env_parse::<u64>("FOLIO_TOKEN_TTL")? {
+            config.token_ttl = Duration::from_secs(secs);
+        }
+        if let Some(n) = env_parse("FOLIO_MAX_DEPTH")? {
+            config.limits.max_depth = n;
+        }
+        if let Some(n) = env_parse("FOLIO_MAX_COMPLEXITY")? {
+            config.limits.max_complexity = n;
+        }
+        if let Some(n) = env_parse("FOLIO_MAX_ALIASES")? {
+            config.limits.max_aliases = n;
+        }
+        if let Some(n) = env_parse("FOLIO_MAX_BODY_BYTES")? {
+            config.limits.max_body_bytes = n;
+        }
+        if let Some(secs) = env_parse::<u64>("FOLIO_WS_INIT_TIMEOUT")? {
+            config.ws.init_timeout = Duration::from_secs(secs);
+        }
+        if let Some(secs) = env_parse::<u64>("FOLIO_WS_KEEPALIVE")? {
+            config.ws.keepalive = Duration::from_secs(secs);
+        }
+        Ok(config)
+    }
+}
+
+fn env_string(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_parse<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>> {
+    match env_string(name) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("{name}={v} is not a valid value")),
+    }
+}
+
+/// Everything a running Folio needs to know.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database, the search index and the generated token secret.
+    pub data_dir: PathBuf,
+    /// Database URL; `None` means SQLite at `<data_dir>/folio.db`.
+    pub database_url: Option<String>,
+    /// Redis URL; `None` means the in-process event bus.
+    pub redis_url: Option<String>,
+    /// Prefix of the Redis pub/sub channels, so that deployments (and tests) sharing a Redis stay apart.
+    pub bus_prefix: String,
+    /// Elasticsearch URL; `None` means the embedded search index.
+    pub elasticsearch_url: Option<String>,
+    /// Load the demo data (and demo accounts) into an empty database on start.
+    pub demo: bool,
+    /// Secret that signs tokens; `None` means one generated once and kept in the data dir.
+    pub jwt_secret: Option<String>,
+    /// How long a token stays valid.
+    pub token_ttl: Duration,
+    /// How long a cart's stock hold lasts without the cart being touched.
+    pub hold_ttl: Duration,
+    /// Limits on what one GraphQL request may ask for.
+    pub limits: Limits,
+    /// WebSocket protocol timings.
+    pub ws: WsConfig,
+    /// How long a shutdown waits for in-flight requests before it gives up on them.
+    pub shutdown_grace: Duration,
+}
+
+/// Limits on one GraphQL request; exceeding one fails with QUERY_TOO_COMPLEX (or HTTP 413 for the body).
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Deepest nesting of selections.
+    pub max_depth: usize,
+    /// Highest complexity (each field costs 1; connections multiply by the page size asked for).
+    pub max_complexity: usize,
+    /// Most aliased fields in one document.
+    pub max_aliases: usize,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Timings of the WebSocket transports.
+#[derive(Clone, Debug)]
+pub struct WsConfig {
+    /// How long a client has to send `connection_init` before the socket is closed with 4408.
+    pub init_timeout: Duration,
+    /// How often the server pings an idle client.
+    pub keepalive: Duration,
+}
+
+impl Config {
+    /// The defaults: embedded mode with its state in `data_dir`.
+    pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            database_url: None,
+            redis_url: None,
+            bus_prefix: "folio".into(),
+            elasticsearch_url: None,
+            demo: true,
+            jwt_secret: None,
+            token_ttl: Duration::from_secs(24 * 3600),
+            hold_ttl: Duration::from_secs(600),
+            limits: Limits {
+                max_depth: 12,
+                max_complexity: 5_000,
+                max_aliases: 30,
+                max_body_bytes: 1024 * 1024,
+            },
+            ws: WsConfig {
+                init_timeout: Duration::from_secs(3),
+                keepalive: Duration::from_secs(15),
+            },
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+
+    /// The database URL to connect to, SQLite in the data dir unless one was given.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("folio.db").display()
+            ),
+        }
+    }
+}

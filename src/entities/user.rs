@@ -1,0 +1,23 @@
+//! A person with an account: a customer, or an admin who manages the catalog.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Lower-cased, so the unique index makes it case-insensitive.
+    #[sea_orm(unique)]
+    pub email: String,
+    pub name: String,
+    /// An argon2id PHC string.
+    pub password_hash: String,
+    /// `CUSTOMER` or `ADMIN`.
+    pub role: String,
+    pub created_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,197 @@
+//! The `folio` command: parse the command line and call into the library.
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use folio::config::{ServeArgs, StoreArgs};
+use folio::{App, Config};
+
+/// Folio: one GraphQL gateway for a bookstore and its real-time chat.
+#[derive(Parser)]
+#[command(name = "folio", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run migrations, then serve GraphQL and the playground (the default).
+    Serve(ServeArgs),
+    /// Print the GraphQL schema (SDL) to stdout.
+    Schema,
+    /// Run the database migrations and exit.
+    Migrate(StoreArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        name: String,
+        /// Make the account an admin.
+        #[arg(long)]
+        admin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr (stdout carries the banner and `folio schema`): human-readable on a terminal,
+/// one JSON object per line when `FOLIO_LOG_FORMAT=json`. `FOLIO_LOG` filters, as `RUST_LOG` would.
+fn init_logging() {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FOLIO_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("FOLIO_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Schema) => {
+            print!("{}", folio::schema::sdl());
+            Ok(())
+        }
+        Some(Command::Migrate(store)) => {
+            let config = store_config(store);
+            let db = folio::db::connect(&config).await?;
+            folio::db::migrate(&db).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Some(Command::User(UserCommand::Create {
+            email,
+            password,
+            name,
+            admin,
+            store,
+        })) => {
+            let config = store_config(store);
+            let db = folio::db::connect(&config).await?;
+            folio::db::migrate(&db).await?;
+            let role = if admin {
+                folio::auth::Role::Admin
+            } else {
+                folio::auth::Role::Customer
+            };
+            let new = folio::services::account::NewUser {
+                email,
+                password,
+                name,
+                role,
+            };
+            let user = folio::services::account::create_user(&db, new)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created user {} <{}> as {}", user.id, user.email, user.role);
+            Ok(())
+        }
+    }
+}
+
+fn store_config(store: StoreArgs) -> Config {
+    let mut config = Config::embedded(store.data_dir);
+    config.database_url = store.database_url;
+    config
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.into_config()?;
+    if config.database_url.is_some() && config.jwt_secret.is_none() {
+        tracing::warn!(
+            "FOLIO_JWT_SECRET is not set: tokens are signed with a secret from this instance's data \
+             dir, so other instances will not accept them; set the same FOLIO_JWT_SECRET on every instance"
+        );
+    }
+    let demo = config.demo;
+    let app = App::build(config).await?;
+    let loaded = if demo {
+        folio::demo::load_if_empty(&app.state.db)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading the demo data: {e}"))?
+    } else {
+        false
+    };
+    let url = format!("http://{}/", app.addr);
+    println!("Folio is listening on {url}");
+    println!("  GraphQL:    {url}graphql (POST, GET, WebSocket, SSE)");
+    println!("  Playground: {url}");
+    if demo {
+        println!(
+            "  Demo admin: {} / {}{}",
+            folio::demo::ADMIN.0,
+            folio::demo::ADMIN.1,
+            if loaded { "" } else { " (if unchanged)" }
+        );
+        println!(
+            "  Demo customer: {} / {}",
+            folio::demo::CUSTOMER.0,
+            folio::demo::CUSTOMER.1
+        );
+    }
+    wait_for_signal().await;
+    tracing::info!("draining");
+    app.shutdown().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Waits for SIGTERM or Ctrl-C.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,168 @@
+//! Schema extensions that hold for every operation on every transport:
+//! - [`QueryLimits`]: depth, complexity and alias count, each failing with QUERY_TOO_COMPLEX;
+//! - [`ErrorCodes`]: every error leaves with an `extensions.code`.
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe,
+    NextValidation,
+};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+};
+use async_graphql::{
+    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
+};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+
+use crate::config::Limits;
+use crate::error::Error;
+
+/// Rejects operations that are too deep, too costly or use too many aliases, before any resolver runs.
+pub struct QueryLimits {
+    max_depth: usize,
+    max_complexity: usize,
+    max_aliases: usize,
+}
+
+impl QueryLimits {
+    /// The limits from the configuration.
+    pub fn new(limits: &Limits) -> Self {
+        QueryLimits {
+            max_depth: limits.max_depth,
+            max_complexity: limits.max_complexity,
+            max_aliases: limits.max_aliases,
+        }
+    }
+}
+
+impl ExtensionFactory for QueryLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(QueryLimits {
+            max_depth: self.max_depth,
+            max_complexity: self.max_complexity,
+            max_aliases: self.max_aliases,
+        })
+    }
+}
+
+fn too_complex(message: String) -> ServerError {
+    Error::QueryTooComplex(message)
+        .extend()
+        .into_server_error(Default::default())
+}
+
+#[async_trait::async_trait]
+impl Extension for QueryLimits {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let aliases = count_aliases(&doc);
+        if aliases > self.max_aliases {
+            return Err(too_complex(format!(
+                "the operation uses {aliases} aliases; at most {} are allowed",
+                self.max_aliases
+            )));
+        }
+        Ok(doc)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        if result.depth > self.max_depth {
+            return Err(vec![too_complex(format!(
+                "the operation is nested {} levels deep; at most {} are allowed",
+                result.depth, self.max_depth
+            ))]);
+        }
+        if result.complexity > self.max_complexity {
+            return Err(vec![too_complex(format!(
+                "the operation's complexity is {}; at most {} is allowed",
+                result.complexity, self.max_complexity
+            ))]);
+        }
+        Ok(result)
+    }
+}
+
+/// Counts aliased fields in every operation and fragment of the document.
+fn count_aliases(doc: &ExecutableDocument) -> usize {
+    fn in_set(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(field) => {
+                    usize::from(field.node.alias.is_some()) + in_set(&field.node.selection_set.node)
+                }
+                Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let operations: usize = match &doc.operations {
+        DocumentOperations::Single(op) => in_set(&op.node.selection_set.node),
+        DocumentOperations::Multiple(ops) => ops
+            .values()
+            .map(|op| in_set(&op.node.selection_set.node))
+            .sum(),
+    };
+    let fragments: usize = doc
+        .fragments
+        .values()
+        .map(|f| in_set(&f.node.selection_set.node))
+        .sum();
+    operations + fragments
+}
+
+/// Gives every error that lacks one an `extensions.code`. Errors raised by Folio's code carry theirs
+/// already (see `crate::error`); what remains comes from GraphQL itself (a syntax error, an unknown
+/// field, a variable of the wrong type), which is the client's input: BAD_USER_INPUT.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+fn with_codes(mut response: Response) -> Response {
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|ext| ext.get("code").is_some());
+        if !has_code {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "BAD_USER_INPUT");
+        }
+    }
+    response
+}
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        with_codes(next.run(ctx).await)
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream).map(with_codes).boxed()
+    }
+}

@@ -1,0 +1,50 @@
+//! The GraphQL schema: object types wrapping entities, inputs and payloads, and the assembly of the
+//! per-domain roots from `resolvers/` into one schema.
+mod announcement;
+mod extensions;
+mod user;
+
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+
+pub use announcement::Announcement;
+pub use extensions::{ErrorCodes, QueryLimits};
+pub use user::{AuthPayload, SignInInput, SignUpInput, User};
+
+use crate::config::Limits;
+use crate::resolvers::{account, announcement as announcement_resolvers};
+
+/// Every query root field, merged from the domains.
+#[derive(MergedObject, Default)]
+pub struct Query(account::AccountQuery);
+
+/// Every mutation, merged from the domains.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    account::AccountMutation,
+    announcement_resolvers::AnnouncementMutation,
+);
+
+/// Every subscription, merged from the domains.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(announcement_resolvers::AnnouncementSubscription);
+
+/// The schema type served by every transport.
+pub type FolioSchema = Schema<Query, Mutation, Subscription>;
+
+/// The schema with its extensions and limits, before request-independent data is attached.
+pub fn builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .extension(QueryLimits::new(limits))
+    .extension(ErrorCodes)
+}
+
+/// The SDL of the schema, as committed in `schema.graphql` and printed by `folio schema`.
+pub fn sdl() -> String {
+    builder(&crate::config::Config::embedded(".").limits)
+        .finish()
+        .sdl()
+}

@@ -1,0 +1,211 @@
+//! GraphQL over HTTP: `POST /graphql` (JSON), `GET /graphql` (queries only), and subscriptions over
+//! Server-Sent Events (`POST /graphql` with `Accept: text/event-stream`, graphql-sse's "distinct
+//! connections" mode).
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Instant;
+
+use async_graphql::parser::types::OperationType;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+
+use super::GraphQLBody;
+use crate::app::AppState;
+use crate::auth::Viewer;
+
+/// `POST /graphql`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let body: GraphQLBody = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(err) => {
+            return bad_request(
+                StatusCode::BAD_REQUEST,
+                &format!("the request body is not a GraphQL request: {err}"),
+            );
+        }
+    };
+    let viewer = viewer_from_headers(&state, &headers);
+    if wants_event_stream(&headers) {
+        return event_stream(state, body, viewer);
+    }
+    execute(state, body, viewer).await
+}
+
+/// `GET /graphql?query=…&variables=…&operationName=…`: queries only, as GET must not change anything.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(query) = params.get("query").cloned() else {
+        return bad_request(StatusCode::BAD_REQUEST, "the `query` parameter is missing");
+    };
+    let variables = match params.get("variables").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(raw) => match serde_json::from_str(raw) {
+            Ok(v) => Some(v),
+            Err(_) => return bad_request(StatusCode::BAD_REQUEST, "`variables` is not JSON"),
+        },
+    };
+    let body = GraphQLBody {
+        query,
+        operation_name: params.get("operationName").cloned(),
+        variables,
+    };
+    if selected_operation_type(&body).is_some_and(|ty| ty != OperationType::Query) {
+        let mut response = bad_request(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "only queries may be sent with GET; use POST for mutations and subscriptions",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
+        return response;
+    }
+    let viewer = viewer_from_headers(&state, &headers);
+    execute(state, body, viewer).await
+}
+
+async fn execute(state: AppState, body: GraphQLBody, viewer: Viewer) -> Response {
+    let started = Instant::now();
+    let operation = operation_label(&body);
+    tracing::Span::current().record("operation", operation.as_str());
+    let response = state.schema.execute(body.into_request().data(viewer)).await;
+    metrics::histogram!("folio_graphql_duration_seconds").record(started.elapsed().as_secs_f64());
+    metrics::counter!("folio_graphql_requests_total", "outcome" => if response.is_ok() { "ok" } else { "error" })
+        .increment(1);
+    Json(response).into_response()
+}
+
+fn event_stream(state: AppState, body: GraphQLBody, viewer: Viewer) -> Response {
+    let operation = operation_label(&body);
+    tracing::Span::current().record("operation", operation.as_str());
+    let shutdown = state.shutdown.clone();
+    let events = state
+        .schema
+        .execute_stream(body.into_request().data(viewer))
+        .map(|response| {
+            let data = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
+            Ok::<_, Infallible>(SseEvent::default().event("next").data(data))
+        })
+        .chain(futures_util::stream::once(async {
+            Ok(SseEvent::default().event("complete").data(""))
+        }))
+        // A draining server ends its streams so that the clients reconnect elsewhere.
+        .take_until(async move { shutdown.cancelled().await });
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+fn wants_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"))
+}
+
+/// The viewer named by the `Authorization` header.
+pub fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Viewer {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    Viewer::from_authorization(&state.tokens, value)
+}
+
+/// The type of the operation the request would run, if the document parses.
+fn selected_operation_type(body: &GraphQLBody) -> Option<OperationType> {
+    let doc = async_graphql::parser::parse_query(&body.query).ok()?;
+    let name = body.operation_name.as_deref();
+    doc.operations
+        .iter()
+        .find(|(op_name, _)| name.is_none() || op_name.map(|n| n.as_str()) == name)
+        .map(|(_, op)| op.node.ty)
+}
+
+/// The operation's name for logs: the one given, else the first one named in the document.
+fn operation_label(body: &GraphQLBody) -> String {
+    if let Some(name) = body.operation_name.as_deref().filter(|n| !n.is_empty()) {
+        return name.to_owned();
+    }
+    let query = strip_comments(&body.query);
+    let rest = query.trim_start();
+    for keyword in ["query", "mutation", "subscription"] {
+        if let Some(after) = rest.strip_prefix(keyword) {
+            let name: String = after
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                return name;
+            }
+        }
+    }
+    "anonymous".to_owned()
+}
+
+fn strip_comments(query: &str) -> String {
+    query
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A transport-level failure, in the shape of a GraphQL response so every client can read it.
+pub fn bad_request(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }]
+    });
+    (status, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(query: &str, name: Option<&str>) -> GraphQLBody {
+        GraphQLBody {
+            query: query.into(),
+            operation_name: name.map(Into::into),
+            variables: None,
+        }
+    }
+
+    #[test]
+    fn the_log_names_the_operation() {
+        assert_eq!(operation_label(&body("query Me { me { id } }", None)), "Me");
+        assert_eq!(operation_label(&body("{ me { id } }", None)), "anonymous");
+        assert_eq!(
+            operation_label(&body("mutation { signIn }", None)),
+            "anonymous"
+        );
+        assert_eq!(
+            operation_label(&body("# hi\nsubscription OnX { x }", None)),
+            "OnX"
+        );
+        assert_eq!(
+            operation_label(&body("query A { a } query B { b }", Some("B"))),
+            "B"
+        );
+    }
+
+    #[test]
+    fn get_knows_a_mutation_when_it_sees_one() {
+        let doc = "query A { me { id } } mutation B { signIn }";
+        assert_eq!(
+            selected_operation_type(&body(doc, Some("A"))),
+            Some(OperationType::Query)
+        );
+        assert_eq!(
+            selected_operation_type(&body(doc, Some("B"))),
+            Some(OperationType::Mutation)
+        );
+    }
+}

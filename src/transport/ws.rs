@@ -1,0 +1,468 @@
+//! GraphQL over WebSocket, owned here rather than taken from async-graphql so that every rule of the
+//! protocols holds and is tested. Two subprotocols share one connection loop:
+//!
+//! - `graphql-transport-ws` (the graphql-ws library), as its PROTOCOL.md specifies: 4400 on a
+//!   malformed message, 4401 on `subscribe` before `connection_ack`, 4403 on a rejected token, 4408
+//!   when no `connection_init` arrives in time, 4409 on a duplicate operation id, 4429 on a second
+//!   `connection_init`; `ping` is answered with `pong`, and the server pings an idle client.
+//! - `graphql-ws` (the legacy subscriptions-transport-ws): `start`/`stop`/`data`, `ka` keep-alives;
+//!   the same close codes where the old protocol had none of its own.
+//!
+//! Each operation runs in its own task that writes to the socket through a bounded channel, so a slow
+//! operation never blocks the connection loop or the other operations.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::Response as GqlResponse;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use super::GraphQLBody;
+use crate::app::AppState;
+use crate::auth::Viewer;
+
+/// The two subprotocols spoken on `/graphql`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// `graphql-transport-ws`, the current one.
+    TransportWs,
+    /// `graphql-ws`, the legacy subscriptions-transport-ws.
+    LegacyWs,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Protocol::TransportWs => "graphql-transport-ws",
+            Protocol::LegacyWs => "graphql-ws",
+        }
+    }
+}
+
+/// Close codes of graphql-transport-ws (also used for the legacy protocol).
+mod close {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const BAD_REQUEST: u16 = 4400;
+    pub const UNAUTHORIZED: u16 = 4401;
+    pub const FORBIDDEN: u16 = 4403;
+    pub const SUBPROTOCOL_NOT_ACCEPTABLE: u16 = 4406;
+    pub const INIT_TIMEOUT: u16 = 4408;
+    pub const DUPLICATE_SUBSCRIBER: u16 = 4409;
+    pub const TOO_MANY_INITS: u16 = 4429;
+}
+
+/// How many outgoing messages a connection buffers before its operations wait for the socket.
+/// Small, because each connection holds one; a client that reads this slowly gets backpressure.
+const OUTGOING_BUFFER: usize = 32;
+
+/// `GET /graphql` with an `Upgrade: websocket` header.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let offered: Vec<String> = headers
+        .get_all(SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_owned())
+        .collect();
+    // No subprotocol at all: assume the current one, as graphql-ws servers do.
+    let protocol = if offered.is_empty() {
+        Some(Protocol::TransportWs)
+    } else {
+        offered.iter().find_map(|p| match p.as_str() {
+            "graphql-transport-ws" => Some(Protocol::TransportWs),
+            "graphql-ws" => Some(Protocol::LegacyWs),
+            _ => None,
+        })
+    };
+    let header_authorization = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let ws = match protocol {
+        Some(p) => ws.protocols([p.name()]),
+        None => ws,
+    };
+    ws.on_upgrade(move |socket| async move {
+        match protocol {
+            Some(protocol) => {
+                Connection::new(state, protocol, header_authorization)
+                    .run(socket)
+                    .await
+            }
+            None => {
+                let mut socket = socket;
+                let _ = socket
+                    .send(close_message(
+                        close::SUBPROTOCOL_NOT_ACCEPTABLE,
+                        "Subprotocol not acceptable",
+                    ))
+                    .await;
+            }
+        }
+    })
+}
+
+fn close_message(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+/// What a client may send, in either protocol.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    ConnectionInit {
+        #[serde(default)]
+        payload: Option<Value>,
+    },
+    Ping {
+        #[serde(default)]
+        #[allow(dead_code)]
+        payload: Option<Value>,
+    },
+    Pong {
+        #[serde(default)]
+        #[allow(dead_code)]
+        payload: Option<Value>,
+    },
+    /// graphql-transport-ws.
+    Subscribe { id: String, payload: GraphQLBody },
+    /// graphql-transport-ws.
+    Complete { id: String },
+    /// graphql-ws (legacy).
+    Start { id: String, payload: GraphQLBody },
+    /// graphql-ws (legacy).
+    Stop { id: String },
+    /// graphql-ws (legacy).
+    ConnectionTerminate,
+}
+
+/// Running operations by id. Each carries a generation so that a finished task never removes a newer
+/// operation that reused its id. A std mutex: held for a map lookup, never across an await.
+type Operations = Arc<Mutex<HashMap<String, (u64, AbortHandle)>>>;
+
+/// Why the connection loop stops.
+struct Close(u16, String);
+
+struct Connection {
+    state: AppState,
+    protocol: Protocol,
+    header_authorization: Option<String>,
+    viewer: Viewer,
+    init_received: bool,
+    acknowledged: bool,
+    operations: Operations,
+    generation: u64,
+    outgoing: mpsc::Sender<Message>,
+    outgoing_rx: Option<mpsc::Receiver<Message>>,
+}
+
+impl Connection {
+    fn new(state: AppState, protocol: Protocol, header_authorization: Option<String>) -> Self {
+        let (outgoing, outgoing_rx) = mpsc::channel(OUTGOING_BUFFER);
+        Connection {
+            state,
+            protocol,
+            header_authorization,
+            viewer: Viewer::Anonymous,
+            init_received: false,
+            acknowledged: false,
+            operations: Arc::default(),
+            generation: 0,
+            outgoing,
+            outgoing_rx: Some(outgoing_rx),
+        }
+    }
+
+    async fn run(mut self, socket: WebSocket) {
+        let (mut sink, mut incoming) = socket.split();
+        let mut outgoing_rx = self.outgoing_rx.take().expect("taken once");
+        let writer = tokio::spawn(async move {
+            while let Some(message) = outgoing_rx.recv().await {
+                let closing = matches!(message, Message::Close(_));
+                if sink.send(message).await.is_err() || closing {
+                    break;
+                }
+            }
+            let _ = sink.close().await;
+        });
+
+        let config = self.state.config.ws.clone();
+        let init_deadline = tokio::time::sleep(config.init_timeout);
+        tokio::pin!(init_deadline);
+        let mut keepalive = tokio::time::interval_at(
+            tokio::time::Instant::now() + config.keepalive,
+            config.keepalive,
+        );
+        let shutdown = self.state.shutdown.clone();
+
+        let close = loop {
+            tokio::select! {
+                _ = &mut init_deadline, if !self.init_received => {
+                    break Some(Close(close::INIT_TIMEOUT, "Connection initialisation timeout".into()));
+                }
+                _ = shutdown.cancelled() => {
+                    break Some(Close(close::GOING_AWAY, "server shutting down".into()));
+                }
+                _ = keepalive.tick() => {
+                    let ping = match self.protocol {
+                        Protocol::TransportWs => Some(json!({"type": "ping"})),
+                        Protocol::LegacyWs if self.acknowledged => Some(json!({"type": "ka"})),
+                        Protocol::LegacyWs => None,
+                    };
+                    if let Some(ping) = ping {
+                        self.send(ping).await;
+                    }
+                }
+                message = incoming.next() => match message {
+                    None | Some(Err(_)) => break None,
+                    Some(Ok(Message::Text(text))) => {
+                        if let Err(close) = self.handle(text.as_str()).await {
+                            break close;
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        break Some(Close(close::BAD_REQUEST, "Invalid message received".into()));
+                    }
+                    Some(Ok(Message::Close(_))) => break None,
+                    // WebSocket-level pings are answered by the library.
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                },
+            }
+        };
+
+        for (_, (_, handle)) in self
+            .operations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+        {
+            handle.abort();
+        }
+        if let Some(Close(code, reason)) = close {
+            let _ = self.outgoing.send(close_message(code, &reason)).await;
+        }
+        drop(self.outgoing);
+        let _ = writer.await;
+    }
+
+    async fn send(&self, message: Value) {
+        let _ = self
+            .outgoing
+            .send(Message::Text(message.to_string().into()))
+            .await;
+    }
+
+    /// Handles one client message; `Err` closes the connection (with a code, or silently for `None`).
+    async fn handle(&mut self, text: &str) -> Result<(), Option<Close>> {
+        let Ok(message) = serde_json::from_str::<ClientMessage>(text) else {
+            return Err(Some(Close(
+                close::BAD_REQUEST,
+                "Invalid message received".into(),
+            )));
+        };
+        let legacy = self.protocol == Protocol::LegacyWs;
+        match message {
+            ClientMessage::ConnectionInit { payload } => self.init(payload).await,
+            ClientMessage::Ping { .. } if !legacy => {
+                self.send(json!({"type": "pong"})).await;
+                Ok(())
+            }
+            ClientMessage::Pong { .. } if !legacy => Ok(()),
+            ClientMessage::Subscribe { id, payload } if !legacy => self.start(id, payload),
+            ClientMessage::Start { id, payload } if legacy => self.start(id, payload),
+            ClientMessage::Complete { id } if !legacy => {
+                self.stop(&id);
+                Ok(())
+            }
+            ClientMessage::Stop { id } if legacy => {
+                self.stop(&id);
+                Ok(())
+            }
+            ClientMessage::ConnectionTerminate if legacy => Err(None),
+            _ => Err(Some(Close(
+                close::BAD_REQUEST,
+                "Invalid message received".into(),
+            ))),
+        }
+    }
+
+    async fn init(&mut self, payload: Option<Value>) -> Result<(), Option<Close>> {
+        if self.init_received {
+            return Err(Some(Close(
+                close::TOO_MANY_INITS,
+                "Too many initialisation requests".into(),
+            )));
+        }
+        self.init_received = true;
+        let authorization =
+            authorization_from_payload(payload.as_ref()).or(self.header_authorization.clone());
+        let viewer = Viewer::from_authorization(&self.state.tokens, authorization.as_deref());
+        if matches!(viewer, Viewer::InvalidToken) {
+            if self.protocol == Protocol::LegacyWs {
+                self.send(json!({"type": "connection_error", "payload": {"message": "Forbidden"}}))
+                    .await;
+            }
+            return Err(Some(Close(close::FORBIDDEN, "Forbidden".into())));
+        }
+        self.viewer = viewer;
+        self.acknowledged = true;
+        self.send(json!({"type": "connection_ack"})).await;
+        if self.protocol == Protocol::LegacyWs {
+            self.send(json!({"type": "ka"})).await;
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, id: String, body: GraphQLBody) -> Result<(), Option<Close>> {
+        if !self.acknowledged {
+            return Err(Some(Close(close::UNAUTHORIZED, "Unauthorized".into())));
+        }
+        let mut operations = self.operations.lock().unwrap_or_else(|e| e.into_inner());
+        if operations.contains_key(&id) {
+            return Err(Some(Close(
+                close::DUPLICATE_SUBSCRIBER,
+                format!("Subscriber for {id} already exists"),
+            )));
+        }
+        self.generation += 1;
+        let generation = self.generation;
+        let task = tokio::spawn(run_operation(
+            self.state.clone(),
+            self.protocol,
+            id.clone(),
+            generation,
+            body,
+            self.viewer.clone(),
+            self.outgoing.clone(),
+            self.operations.clone(),
+        ));
+        operations.insert(id, (generation, task.abort_handle()));
+        Ok(())
+    }
+
+    fn stop(&mut self, id: &str) {
+        if let Some((_, handle)) = self
+            .operations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)
+        {
+            handle.abort();
+        }
+    }
+}
+
+/// The `authorization` entry of a `connection_init` payload, whatever the case of its key.
+fn authorization_from_payload(payload: Option<&Value>) -> Option<String> {
+    let object = payload?.as_object()?;
+    let find = |obj: &serde_json::Map<String, Value>| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .and_then(|(_, v)| v.as_str().map(str::to_owned))
+    };
+    // Some clients nest it under `headers`, as they would send it over HTTP.
+    find(object).or_else(|| {
+        object
+            .get("headers")
+            .and_then(Value::as_object)
+            .and_then(find)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_operation(
+    state: AppState,
+    protocol: Protocol,
+    id: String,
+    generation: u64,
+    body: GraphQLBody,
+    viewer: Viewer,
+    outgoing: mpsc::Sender<Message>,
+    operations: Operations,
+) {
+    let next_type = match protocol {
+        Protocol::TransportWs => "next",
+        Protocol::LegacyWs => "data",
+    };
+    let send = |value: Value| {
+        let outgoing = outgoing.clone();
+        async move {
+            outgoing
+                .send(Message::Text(value.to_string().into()))
+                .await
+                .is_ok()
+        }
+    };
+    let mut responses = state
+        .schema
+        .execute_stream(body.into_request().data(viewer));
+    let mut failed = false;
+    while let Some(response) = responses.next().await {
+        if fails_before_data(&response) {
+            // The operation never started (invalid, or refused): an `error` message ends it, and
+            // graphql-transport-ws sends no `complete` after one.
+            let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
+            send(json!({"type": "error", "id": id, "payload": errors})).await;
+            failed = true;
+            break;
+        }
+        let payload = serde_json::to_value(&response).unwrap_or(Value::Null);
+        if !send(json!({"type": next_type, "id": id, "payload": payload})).await {
+            return;
+        }
+    }
+    // Forget the operation before saying it is complete, so the client may reuse the id at once.
+    {
+        let mut ops = operations.lock().unwrap_or_else(|e| e.into_inner());
+        if ops.get(&id).is_some_and(|(g, _)| *g == generation) {
+            ops.remove(&id);
+        }
+    }
+    if !failed {
+        send(json!({"type": "complete", "id": id})).await;
+    }
+}
+
+/// A response that carries errors and no data at all: the operation failed before it produced
+/// anything (a validation error, a refused subscription).
+fn fails_before_data(response: &GqlResponse) -> bool {
+    response.is_err() && matches!(response.data, async_graphql::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_found_whatever_the_case_of_its_key() {
+        for key in ["authorization", "Authorization", "AUTHORIZATION"] {
+            let payload = json!({ key: "Bearer abc" });
+            assert_eq!(
+                authorization_from_payload(Some(&payload)).as_deref(),
+                Some("Bearer abc")
+            );
+        }
+        let nested = json!({"headers": {"Authorization": "Bearer xyz"}});
+        assert_eq!(
+            authorization_from_payload(Some(&nested)).as_deref(),
+            Some("Bearer xyz")
+        );
+        assert_eq!(authorization_from_payload(Some(&json!({}))), None);
+        assert_eq!(authorization_from_payload(None), None);
+    }
+}
