@@ -13,6 +13,7 @@ use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::auth::Tokens;
 use crate::bus::SharedBus;
@@ -31,6 +32,9 @@ pub struct AppState {
     pub schema: FolioSchema,
     /// Cancelled when the server starts draining; long-lived streams end on it.
     pub shutdown: CancellationToken,
+    /// The WebSocket connections, which outlive the HTTP requests that upgraded them; a shutdown
+    /// waits for them to send their close frames.
+    pub connections: TaskTracker,
 }
 
 /// A running server.
@@ -65,6 +69,7 @@ impl App {
             tokens,
             schema: bare,
             shutdown: shutdown.clone(),
+            connections: TaskTracker::new(),
         };
         state.schema = crate::schema::builder(&config.limits)
             .data(state.clone())
@@ -89,8 +94,15 @@ impl App {
     /// the configured grace period) for in-flight requests to finish.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.state.shutdown.cancel();
+        self.state.connections.close();
         let grace = self.state.config.shutdown_grace;
-        match tokio::time::timeout(grace, self.server).await {
+        let connections = self.state.connections.clone();
+        let drained = async move {
+            let served = self.server.await;
+            connections.wait().await;
+            served
+        };
+        match tokio::time::timeout(grace, drained).await {
             Ok(joined) => Ok(joined??),
             Err(_) => {
                 tracing::warn!(?grace, "in-flight requests did not finish in time");

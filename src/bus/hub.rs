@@ -43,10 +43,10 @@ impl Hub {
     /// Delivers `event` to the local subscribers of `topic`, dropping the channel once nobody listens.
     pub fn deliver(&self, topic: &str, event: Event) {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(sender) = topics.get(topic) {
-            if sender.send(Envelope::Event(Arc::new(event))).is_err() {
-                topics.remove(topic);
-            }
+        if let Some(sender) = topics.get(topic)
+            && sender.send(Envelope::Event(Arc::new(event))).is_err()
+        {
+            topics.remove(topic);
         }
     }
 

@@ -2,7 +2,7 @@
 use async_graphql::{Context, Object, Result, ResultExt};
 
 use super::{state, viewer};
-use crate::auth::Role;
+use crate::auth::{Role, Viewer};
 use crate::schema::{AuthPayload, SignInInput, SignUpInput, User};
 use crate::services::account::{self, NewUser};
 
@@ -12,10 +12,12 @@ pub struct AccountQuery;
 
 #[Object]
 impl AccountQuery {
-    /// The signed-in user, or null when the request carries no valid token.
+    /// The signed-in user; null without a token. An invalid or expired token fails with
+    /// UNAUTHENTICATED, so the client knows to sign in again.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Ok(id) = viewer(ctx).user_id() else {
-            return Ok(None);
+        let id = match viewer(ctx) {
+            Viewer::Anonymous => return Ok(None),
+            other => other.user_id().extend()?,
         };
         match account::find_user(&state(ctx).db, id).await {
             Ok(user) => Ok(Some(user.into())),
@@ -34,7 +36,11 @@ pub struct AccountMutation;
 impl AccountMutation {
     /// Opens a customer account and signs it in. BAD_USER_INPUT (with `extensions.field`) for an
     /// invalid or taken email, a password under 8 characters or an empty name.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account's email, password and name.")] input: SignUpInput,
+    ) -> Result<AuthPayload> {
         let state = state(ctx);
         let new = NewUser {
             email: input.email,
@@ -52,7 +58,11 @@ impl AccountMutation {
 
     /// Signs in with email and password. A wrong email or password fails with BAD_USER_INPUT, the same
     /// for both, so the answer does not reveal which emails have accounts.
-    async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> Result<AuthPayload> {
+    async fn sign_in(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's email and password.")] input: SignInInput,
+    ) -> Result<AuthPayload> {
         let state = state(ctx);
         let user = account::authenticate(&state.db, &input.email, &input.password)
             .await

@@ -28,6 +28,7 @@ impl Announcement {
     }
 }
 
+/// A storewide notice posted by an admin, shown by every connected storefront.
 #[Object]
 impl Announcement {
     /// The notice, 1..500 characters.

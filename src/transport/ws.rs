@@ -94,23 +94,26 @@ pub async fn upgrade(
         Some(p) => ws.protocols([p.name()]),
         None => ws,
     };
-    ws.on_upgrade(move |socket| async move {
-        match protocol {
-            Some(protocol) => {
-                Connection::new(state, protocol, header_authorization)
-                    .run(socket)
-                    .await
+    let connections = state.connections.clone();
+    ws.on_upgrade(move |socket| {
+        connections.track_future(async move {
+            match protocol {
+                Some(protocol) => {
+                    Connection::new(state, protocol, header_authorization)
+                        .run(socket)
+                        .await
+                }
+                None => {
+                    let mut socket = socket;
+                    let _ = socket
+                        .send(close_message(
+                            close::SUBPROTOCOL_NOT_ACCEPTABLE,
+                            "Subprotocol not acceptable",
+                        ))
+                        .await;
+                }
             }
-            None => {
-                let mut socket = socket;
-                let _ = socket
-                    .send(close_message(
-                        close::SUBPROTOCOL_NOT_ACCEPTABLE,
-                        "Subprotocol not acceptable",
-                    ))
-                    .await;
-            }
-        }
+        })
     })
 }
 

@@ -1,0 +1,11 @@
+//! Folio's integration tests: the real server on port 0, driven over HTTP, SSE and WebSocket.
+//! Every suite runs on SQLite with the in-process bus; the PostgreSQL and Redis variants run when
+//! `FOLIO_TEST_DATABASE_URL` / `FOLIO_TEST_REDIS_URL` are set (`.ci/run` sets both).
+mod helpers;
+
+mod accounts;
+mod contract;
+mod http;
+mod processes;
+mod ws_legacy;
+mod ws_protocol;
