@@ -154,3 +154,26 @@ crate::on_every_backend!(
     only_admins_may_announce,
     another_users_email_is_not_shown,
 );
+
+mod failures {
+    use sea_orm::ConnectionTrait;
+    use serde_json::json;
+
+    use crate::helpers::{Backend, error_code, spawn_app};
+
+    /// A broken database shows the client a generic error: no SQL, no table name.
+    #[tokio::test]
+    async fn a_database_failure_is_an_internal_error_that_leaks_nothing() {
+        let app = spawn_app(Backend::Sqlite).await;
+        let (token, ..) = app.sign_up("Victim").await;
+        let db = &app.app.as_ref().unwrap().state.db;
+        db.execute_unprepared("DROP TABLE users").await.unwrap();
+        let body = app.gql_as(Some(&token), "{ me { id } }", json!({})).await;
+        assert_eq!(error_code(&body), "INTERNAL_SERVER_ERROR");
+        let text = body.to_string().to_lowercase();
+        assert!(
+            !text.contains("users") && !text.contains("sql") && !text.contains("table"),
+            "{body}"
+        );
+    }
+}

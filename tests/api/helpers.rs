@@ -25,8 +25,8 @@ impl Backend {
         match std::env::var("FOLIO_TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
             _ => {
-                eprintln!(
-                    "skipped: FOLIO_TEST_DATABASE_URL is not set, so the PostgreSQL suite does not run"
+                say_once_skipped(
+                    "FOLIO_TEST_DATABASE_URL is not set: the PostgreSQL suite is skipped",
                 );
                 None
             }
@@ -38,12 +38,26 @@ impl Backend {
         match std::env::var("FOLIO_TEST_REDIS_URL") {
             Ok(url) if !url.is_empty() => Some(Backend::Redis(url)),
             _ => {
-                eprintln!(
-                    "skipped: FOLIO_TEST_REDIS_URL is not set, so the Redis suite does not run"
-                );
+                say_once_skipped("FOLIO_TEST_REDIS_URL is not set: the Redis suite is skipped");
                 None
             }
         }
+    }
+}
+
+/// Tells the person running the tests, once per suite, that a suite is skipped. Written straight to
+/// stderr, which the test harness does not capture (it captures only `eprintln!`), so it shows.
+pub fn say_once_skipped(note: &str) {
+    use std::collections::HashSet;
+    use std::io::Write;
+    use std::sync::Mutex;
+    static SAID: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    let mut said = SAID.lock().unwrap();
+    if said
+        .get_or_insert_with(HashSet::new)
+        .insert(note.to_owned())
+    {
+        let _ = writeln!(std::io::stderr(), "note: {note}");
     }
 }
 

@@ -175,7 +175,9 @@ async fn an_event_published_on_one_instance_reaches_a_subscriber_on_another() {
         std::env::var("FOLIO_TEST_DATABASE_URL"),
         std::env::var("FOLIO_TEST_REDIS_URL"),
     ) else {
-        eprintln!("skipped: needs FOLIO_TEST_DATABASE_URL and FOLIO_TEST_REDIS_URL");
+        crate::helpers::say_once_skipped(
+            "FOLIO_TEST_DATABASE_URL and FOLIO_TEST_REDIS_URL are not both set: the two-instance test is skipped",
+        );
         return;
     };
     let db = PgDatabase::create(&pg_url).await;

@@ -1,0 +1,119 @@
+// GraphiQL fetcher for Folio: queries and mutations over HTTP POST, subscriptions over
+// graphql-ws (subprotocol graphql-transport-ws), both against this page's own origin.
+import { getOperationAST, parse } from 'graphql';
+import { createClient } from 'graphql-ws';
+
+export const HTTP_URL = `${window.location.origin}/graphql`;
+export const WS_URL = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/graphql`;
+
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value of the `Authorization` header in `headers`, whatever the case of its name. */
+export function authorizationOf(headers) {
+  if (!isPlainObject(headers)) return undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'authorization' && value !== undefined && value !== null && value !== '') {
+      return String(value);
+    }
+  }
+  return undefined;
+}
+
+function isSubscription(params, documentAST) {
+  try {
+    const doc = documentAST ?? parse(params.query);
+    const op = getOperationAST(doc, params.operationName || undefined);
+    return op?.operation === 'subscription';
+  } catch {
+    // Unparsable query: let the server report the syntax error over HTTP.
+    return false;
+  }
+}
+
+async function overHttp(params, headers) {
+  const merged = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && value !== null) merged[name] = String(value);
+  }
+  const response = await fetch(HTTP_URL, {
+    method: 'POST',
+    headers: merged,
+    body: JSON.stringify(params),
+    credentials: 'same-origin',
+  });
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {
+      errors: [{ message: `HTTP ${response.status} ${response.statusText}: ${text.slice(0, 500)}` }],
+    };
+  }
+}
+
+// One graphql-ws client per distinct Authorization value; a new value replaces (and disposes) the
+// old client, since the token is only sent once, in connection_init.
+let current = null; // { authorization, client }
+
+function wsClient(authorization) {
+  if (current && current.authorization === authorization) return current.client;
+  if (current) void current.client.dispose();
+  const client = createClient({
+    url: WS_URL,
+    lazy: true,
+    retryAttempts: 3,
+    connectionParams: authorization ? { authorization } : {},
+  });
+  current = { authorization, client };
+  return client;
+}
+
+function toError(err) {
+  if (err instanceof Error) return err;
+  if (err && typeof err === 'object' && 'code' in err) {
+    // A CloseEvent: 4403 means the server rejected the token.
+    const reason = err.reason ? `: ${err.reason}` : '';
+    return new Error(`WebSocket closed with code ${err.code}${reason}`);
+  }
+  return new Error('WebSocket connection failed');
+}
+
+function overWebSocket(params, authorization) {
+  const client = wsClient(authorization);
+  const payload = {
+    query: params.query,
+    variables: params.variables ?? undefined,
+    operationName: params.operationName ?? undefined,
+    extensions: params.extensions ?? undefined,
+  };
+  // An Observable-like object: GraphiQL calls subscribe() and later unsubscribe().
+  return {
+    subscribe(sink) {
+      const unsubscribe = client.subscribe(payload, {
+        next: (value) => sink.next(value),
+        error: (err) => {
+          if (Array.isArray(err)) {
+            // The server's `error` message: GraphQL errors, shown like any result.
+            sink.next({ errors: err });
+            sink.complete();
+          } else {
+            sink.error(toError(err));
+          }
+        },
+        complete: () => sink.complete(),
+      });
+      return { unsubscribe };
+    },
+  };
+}
+
+/** The fetcher given to GraphiQL. `opts.headers` is what the user typed in the Headers editor. */
+export function fetcher(params, opts) {
+  const headers = isPlainObject(opts?.headers) ? opts.headers : {};
+  if (isSubscription(params, opts?.documentAST)) {
+    return overWebSocket(params, authorizationOf(headers));
+  }
+  return overHttp(params, headers);
+}
