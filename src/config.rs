@@ -54,6 +54,9 @@ impl ServeArgs {
         if let Some(secs) = env_parse::<u64>("FOLIO_HOLD_TTL")? {
             config.hold_ttl = Duration::from_secs(secs);
         }
+        if let Some(n) = env_parse("FOLIO_LOW_STOCK")? {
+            config.low_stock_threshold = n;
+        }
         if let Some(secs) = env_parse::<u64>("FOLIO_TOKEN_TTL")? {
             config.token_ttl = Duration::from_secs(secs);
         }
@@ -117,6 +120,8 @@ pub struct Config {
     pub token_ttl: Duration,
     /// How long a cart's stock hold lasts without the cart being touched.
     pub hold_ttl: Duration,
+    /// At or below this many available units a book is LOW_STOCK.
+    pub low_stock_threshold: i64,
     /// Limits on what one GraphQL request may ask for.
     pub limits: Limits,
     /// WebSocket protocol timings.
@@ -161,6 +166,7 @@ impl Config {
             jwt_secret: None,
             token_ttl: Duration::from_secs(24 * 3600),
             hold_ttl: Duration::from_secs(600),
+            low_stock_threshold: 5,
             limits: Limits {
                 max_depth: 12,
                 max_complexity: 5_000,

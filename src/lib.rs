@@ -23,6 +23,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod loaders;
 pub mod playground;
 pub mod resolvers;
 pub mod schema;

@@ -6,6 +6,13 @@ export default defineConfig({
   esbuild: {
     jsx: 'automatic',
   },
+  // `npm run dev`: hot-reloading page, with /graphql (HTTP and WebSocket) sent to a local Folio.
+  server: {
+    host: '127.0.0.1',
+    proxy: {
+      '/graphql': { target: 'http://127.0.0.1:8080', ws: true },
+    },
+  },
   build: {
     outDir: 'dist',
     assetsDir: 'assets',
@@ -14,5 +21,12 @@ export default defineConfig({
     sourcemap: false,
     // GraphiQL + CodeMirror + graphql-js make one large-ish chunk; that is expected.
     chunkSizeWarningLimit: 3000,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // Radix UI ships "use client" directives, which mean nothing in a plain browser bundle.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
   },
 });

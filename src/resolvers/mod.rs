@@ -1,6 +1,9 @@
 //! Root fields per domain. Resolvers stay thin: check who is asking, call a service, wrap the result.
 pub mod account;
 pub mod announcement;
+pub mod catalog;
+pub mod review;
+pub mod stock;
 
 use async_graphql::Context;
 

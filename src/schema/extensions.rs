@@ -2,6 +2,7 @@
 //! - [`QueryLimits`]: depth, complexity and alias count, each failing with QUERY_TOO_COMPLEX;
 //! - [`ErrorCodes`]: every error leaves with an `extensions.code`.
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe,
@@ -20,10 +21,15 @@ use crate::config::Limits;
 use crate::error::Error;
 
 /// Rejects operations that are too deep, too costly or use too many aliases, before any resolver runs.
+/// Introspection is exempt from depth and complexity: GraphiQL's own schema query is 15 levels
+/// deep, and it reads only the schema, never data.
 pub struct QueryLimits {
     max_depth: usize,
     max_complexity: usize,
     max_aliases: usize,
+    /// Set while parsing when every root field of the document is introspection (`__schema`,
+    /// `__type`, `__typename`). One extension instance serves one request, so this is per request.
+    introspection_only: AtomicBool,
 }
 
 impl QueryLimits {
@@ -33,6 +39,7 @@ impl QueryLimits {
             max_depth: limits.max_depth,
             max_complexity: limits.max_complexity,
             max_aliases: limits.max_aliases,
+            introspection_only: AtomicBool::new(false),
         }
     }
 }
@@ -43,6 +50,7 @@ impl ExtensionFactory for QueryLimits {
             max_depth: self.max_depth,
             max_complexity: self.max_complexity,
             max_aliases: self.max_aliases,
+            introspection_only: AtomicBool::new(false),
         })
     }
 }
@@ -70,6 +78,8 @@ impl Extension for QueryLimits {
                 self.max_aliases
             )));
         }
+        self.introspection_only
+            .store(is_introspection_only(&doc), Ordering::Relaxed);
         Ok(doc)
     }
 
@@ -79,6 +89,9 @@ impl Extension for QueryLimits {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
+        if self.introspection_only.load(Ordering::Relaxed) {
+            return Ok(result);
+        }
         if result.depth > self.max_depth {
             return Err(vec![too_complex(format!(
                 "the operation is nested {} levels deep; at most {} are allowed",
@@ -92,6 +105,22 @@ impl Extension for QueryLimits {
             ))]);
         }
         Ok(result)
+    }
+}
+
+/// Whether every operation selects only introspection fields at its root.
+fn is_introspection_only(doc: &ExecutableDocument) -> bool {
+    let root_is_introspection = |set: &SelectionSet| {
+        set.items.iter().all(|item| match &item.node {
+            Selection::Field(field) => field.node.name.node.starts_with("__"),
+            _ => false,
+        })
+    };
+    match &doc.operations {
+        DocumentOperations::Single(op) => root_is_introspection(&op.node.selection_set.node),
+        DocumentOperations::Multiple(ops) => ops
+            .values()
+            .all(|op| root_is_introspection(&op.node.selection_set.node)),
     }
 }
 

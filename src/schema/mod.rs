@@ -1,27 +1,56 @@
 //! The GraphQL schema: object types wrapping entities, inputs and payloads, and the assembly of the
 //! per-domain roots from `resolvers/` into one schema.
 mod announcement;
+mod author;
+mod book;
+mod catalog_input;
+mod category;
+mod connection;
 mod extensions;
+mod money;
+mod review;
+mod stock;
 mod user;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use announcement::Announcement;
+pub use author::Author;
+pub use book::{Book, BookConnection, BookEdge, StockStatus};
+pub use catalog_input::{
+    AddReviewInput, BookFilterInput, BookSortInput, CreateBookInput, CreateWarehouseInput,
+    SetStockInput, UpdateBookInput,
+};
+pub use category::Category;
+pub use connection::PageInfo;
 pub use extensions::{ErrorCodes, QueryLimits};
+pub use money::Money;
+pub use review::{Review, ReviewConnection, ReviewEdge};
+pub use stock::{StockLevel, Warehouse, WarehouseStock};
 pub use user::{AuthPayload, SignInInput, SignUpInput, User};
 
 use crate::config::Limits;
-use crate::resolvers::{account, announcement as announcement_resolvers};
+use crate::resolvers::{
+    account, announcement as announcement_resolvers, catalog, review as review_resolvers,
+    stock as stock_resolvers,
+};
 
 /// Every query root field, merged from the domains.
 #[derive(MergedObject, Default)]
-pub struct Query(account::AccountQuery);
+pub struct Query(
+    account::AccountQuery,
+    catalog::CatalogQuery,
+    stock_resolvers::StockQuery,
+);
 
 /// Every mutation, merged from the domains.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     account::AccountMutation,
     announcement_resolvers::AnnouncementMutation,
+    catalog::CatalogMutation,
+    stock_resolvers::StockMutation,
+    review_resolvers::ReviewMutation,
 );
 
 /// Every subscription, merged from the domains.

@@ -2,3 +2,10 @@
 //! something). Resolvers call these; tests can too, without GraphQL.
 pub mod account;
 pub mod announcement;
+pub mod book;
+pub mod catalog;
+pub mod isbn;
+pub mod money;
+pub mod outbox;
+pub mod review;
+pub mod stock;

@@ -75,7 +75,7 @@ async fn execute(state: AppState, body: GraphQLBody, viewer: Viewer) -> Response
     let started = Instant::now();
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
-    let response = state.schema.execute(body.into_request().data(viewer)).await;
+    let response = state.schema.execute(body.prepare(&state, viewer)).await;
     metrics::histogram!("folio_graphql_duration_seconds").record(started.elapsed().as_secs_f64());
     metrics::counter!("folio_graphql_requests_total", "outcome" => if response.is_ok() { "ok" } else { "error" })
         .increment(1);
@@ -88,7 +88,7 @@ fn event_stream(state: AppState, body: GraphQLBody, viewer: Viewer) -> Response 
     let shutdown = state.shutdown.clone();
     let events = state
         .schema
-        .execute_stream(body.into_request().data(viewer))
+        .execute_stream(body.prepare(&state, viewer))
         .map(|response| {
             let data = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
             Ok::<_, Infallible>(SseEvent::default().event("next").data(data))

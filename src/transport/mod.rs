@@ -19,6 +19,17 @@ pub struct GraphQLBody {
 }
 
 impl GraphQLBody {
+    /// The request to execute for `viewer`, with this request's own DataLoaders attached.
+    pub fn prepare(
+        self,
+        state: &crate::app::AppState,
+        viewer: crate::auth::Viewer,
+    ) -> async_graphql::Request {
+        self.into_request()
+            .data(viewer)
+            .data(crate::loaders::Loaders::new(&state.db))
+    }
+
     /// The `async_graphql::Request` for this body.
     pub fn into_request(self) -> async_graphql::Request {
         let mut request = async_graphql::Request::new(self.query);

@@ -411,9 +411,7 @@ async fn run_operation(
                 .is_ok()
         }
     };
-    let mut responses = state
-        .schema
-        .execute_stream(body.into_request().data(viewer));
+    let mut responses = state.schema.execute_stream(body.prepare(&state, viewer));
     let mut failed = false;
     while let Some(response) = responses.next().await {
         if fails_before_data(&response) {

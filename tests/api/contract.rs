@@ -14,20 +14,9 @@ use crate::helpers::{Backend, spawn_app};
 /// Operations of domains whose issue has not landed yet, by name. Each entry is removed when its
 /// domain lands; the test fails if a listed operation already validates, so none lingers here.
 const PENDING: &[&str] = &[
-    // Catalog, search and administration (the catalog issue).
-    "Browse",
+    // Search (the catalog issue).
     "Search",
     "Suggest",
-    "BookDetail",
-    "BookByIsbn",
-    "Categories",
-    "AuthorWithBooks",
-    "AddReview",
-    "CreateBook",
-    "UpdateBook",
-    "DeleteBook",
-    "CreateWarehouse",
-    "SetStock",
     // Carts, checkout, orders, price and stock updates (the cart issue).
     "MyCart",
     "AddToCart",
@@ -182,7 +171,11 @@ async fn every_contract_operation_validates_against_the_schema() {
             .errors
             .iter()
             .map(|e| e.message.clone())
-            .filter(|m| !(m.starts_with("Variable") && m.contains("not provided")))
+            // The complexity limit reads page sizes from variables, and says so when one is missing.
+            .filter(|m| {
+                !(m.starts_with("Variable")
+                    && (m.contains("not provided") || m.ends_with("is not defined.")))
+            })
             .collect();
         let pending = PENDING.contains(&operation.name.as_str());
         match (errors.is_empty(), pending) {

@@ -64,20 +64,23 @@ function wsClient(authorization) {
     url: WS_URL,
     lazy: true,
     retryAttempts: 3,
+    // graphql-ws retries 4403 (Forbidden) by default; for a playground a rejected token should show
+    // at once. Other closes (server restarting, network) are still retried.
+    shouldRetry: (closeEvent) => !(closeEvent && typeof closeEvent === 'object' && closeEvent.code === 4403),
     connectionParams: authorization ? { authorization } : {},
   });
   current = { authorization, client };
   return client;
 }
 
-function toError(err) {
-  if (err instanceof Error) return err;
+function closeMessage(err) {
+  if (err instanceof Error) return err.message;
   if (err && typeof err === 'object' && 'code' in err) {
     // A CloseEvent: 4403 means the server rejected the token.
     const reason = err.reason ? `: ${err.reason}` : '';
-    return new Error(`WebSocket closed with code ${err.code}${reason}`);
+    return `WebSocket closed with code ${err.code}${reason}`;
   }
-  return new Error('WebSocket connection failed');
+  return `WebSocket connection to ${WS_URL} failed`;
 }
 
 function overWebSocket(params, authorization) {
@@ -93,14 +96,11 @@ function overWebSocket(params, authorization) {
     subscribe(sink) {
       const unsubscribe = client.subscribe(payload, {
         next: (value) => sink.next(value),
+        // Either the server's `error` message (GraphQL errors) or a failed/closed connection: both
+        // are shown in the result pane like any GraphQL error response.
         error: (err) => {
-          if (Array.isArray(err)) {
-            // The server's `error` message: GraphQL errors, shown like any result.
-            sink.next({ errors: err });
-            sink.complete();
-          } else {
-            sink.error(toError(err));
-          }
+          sink.next({ errors: Array.isArray(err) ? err : [{ message: closeMessage(err) }] });
+          sink.complete();
         },
         complete: () => sink.complete(),
       });

@@ -1,0 +1,16 @@
+//! Which categories a book is shelved in.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "book_categories")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub book_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub category_id: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

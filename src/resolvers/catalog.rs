@@ -1,0 +1,144 @@
+//! Browsing the catalog and managing its books: `books`, `book`, `bookByIsbn`, `categories`,
+//! `author`; `createBook`, `updateBook`, `deleteBook` (ADMIN).
+use async_graphql::{Context, ID, Object, Result, ResultExt};
+
+use super::state;
+use crate::auth::AdminGuard;
+use crate::schema::{
+    Author, Book, BookConnection, BookFilterInput, BookSortInput, Category, CreateBookInput,
+    UpdateBookInput,
+};
+use crate::services::catalog::{self, parse_id};
+
+/// Catalog queries.
+#[derive(Default)]
+pub struct CatalogQuery;
+
+#[Object]
+impl CatalogQuery {
+    /// A page of books, filtered and sorted. Cursors stay valid while books are added or removed:
+    /// following `endCursor` never skips or repeats a book.
+    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    async fn books(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1..100.")] first: i32,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<BookFilterInput>,
+        #[graphql(desc = "Order of the list; TITLE by default.")] sort: Option<BookSortInput>,
+    ) -> Result<BookConnection> {
+        let filter = filter.unwrap_or_default().parse().extend()?;
+        let sort = sort.unwrap_or(BookSortInput::Title).into();
+        let page = catalog::browse(&state(ctx).db, &filter, sort, first, after.as_deref())
+            .await
+            .extend()?;
+        Ok(BookConnection {
+            filter,
+            page,
+            after: after.is_some(),
+        })
+    }
+
+    /// One book; NOT_FOUND if there is none (or it was deleted).
+    async fn book(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The book's id.")] id: ID,
+    ) -> Result<Book> {
+        let id = parse_id("id", &id).extend()?;
+        catalog::find_book(&state(ctx).db, id)
+            .await
+            .map(Book)
+            .extend()
+    }
+
+    /// The book with this ISBN (10 or 13 digits; hyphens and spaces ignored); NOT_FOUND if none.
+    async fn book_by_isbn(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "ISBN-10 or ISBN-13.")] isbn: String,
+    ) -> Result<Book> {
+        catalog::find_book_by_isbn(&state(ctx).db, &isbn)
+            .await
+            .map(Book)
+            .extend()
+    }
+
+    /// Every category, by name, with its number of books.
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
+        let rows = catalog::categories(&state(ctx).db).await.extend()?;
+        Ok(rows
+            .into_iter()
+            .map(|c| Category {
+                id: c.id,
+                slug: c.slug,
+                name: c.name,
+                book_count: Some(c.book_count),
+            })
+            .collect())
+    }
+
+    /// One author; NOT_FOUND if there is none.
+    async fn author(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The author's id.")] id: ID,
+    ) -> Result<Author> {
+        let id = parse_id("id", &id).extend()?;
+        catalog::find_author(&state(ctx).db, id)
+            .await
+            .map(Author)
+            .extend()
+    }
+}
+
+/// Catalog administration.
+#[derive(Default)]
+pub struct CatalogMutation;
+
+#[Object]
+impl CatalogMutation {
+    /// Adds a book (ADMIN). Each invalid field fails with BAD_USER_INPUT naming it; an ISBN already
+    /// in the catalog fails with CONFLICT.
+    #[graphql(guard = "AdminGuard")]
+    async fn create_book(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new book.")] input: CreateBookInput,
+    ) -> Result<Book> {
+        crate::services::book::create_book(&state(ctx).db, input.into())
+            .await
+            .map(Book)
+            .extend()
+    }
+
+    /// Changes a book (ADMIN); omitted fields stay as they are. A price change notifies watchers and
+    /// `priceChanged` subscribers once it is committed.
+    #[graphql(guard = "AdminGuard")]
+    async fn update_book(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The book's id.")] id: ID,
+        #[graphql(desc = "The fields to change.")] input: UpdateBookInput,
+    ) -> Result<Book> {
+        let id = parse_id("id", &id).extend()?;
+        crate::services::book::update_book(&state(ctx).db, id, input.into())
+            .await
+            .map(Book)
+            .extend()
+    }
+
+    /// Removes a book from browse and search (ADMIN); past orders and reviews keep it. True once done.
+    #[graphql(guard = "AdminGuard")]
+    async fn delete_book(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The book's id.")] id: ID,
+    ) -> Result<bool> {
+        let id = parse_id("id", &id).extend()?;
+        crate::services::book::delete_book(&state(ctx).db, id)
+            .await
+            .map(|()| true)
+            .extend()
+    }
+}

@@ -1,0 +1,53 @@
+//! The `Author` type.
+use async_graphql::{Context, ID, Object, Result, ResultExt};
+
+use crate::entities::author;
+use crate::resolvers::state;
+use crate::schema::{BookConnection, BookSortInput};
+use crate::services::catalog::{self, BookFilter};
+
+/// A person who wrote books.
+pub struct Author(pub author::Model);
+
+/// A person who wrote books.
+#[Object]
+impl Author {
+    /// Opaque identifier.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// A short biography, if the catalog has one.
+    async fn bio(&self) -> Option<&str> {
+        self.0.bio.as_deref()
+    }
+
+    /// The author's books in the catalog.
+    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    async fn books(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1..100.")] first: i32,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Order of the books; TITLE by default.")] sort: Option<BookSortInput>,
+    ) -> Result<BookConnection> {
+        let filter = BookFilter {
+            author_id: Some(self.0.id),
+            ..Default::default()
+        };
+        let sort = sort.unwrap_or(BookSortInput::Title).into();
+        let page = catalog::browse(&state(ctx).db, &filter, sort, first, after.as_deref())
+            .await
+            .extend()?;
+        Ok(BookConnection {
+            filter,
+            page,
+            after: after.is_some(),
+        })
+    }
+}

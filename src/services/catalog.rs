@@ -1,0 +1,376 @@
+//! Browsing the catalog: pages of books in a stable order under filters, and single books, authors
+//! and categories. Pages use keyset cursors (the sort key and id of the last book seen), so a page
+//! never skips or repeats a book while others are inserted or deleted.
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::entities::{author, book, book_author, book_category, category, stock};
+use crate::error::{Error, Result};
+use crate::services::{isbn, money};
+
+/// Largest page a client may ask for.
+pub const MAX_PAGE: u64 = 100;
+
+/// Narrows a browse or search. Prices are in minor units of the book's own currency.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct BookFilter {
+    pub category_id: Option<i64>,
+    pub author_id: Option<i64>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub in_stock: bool,
+}
+
+impl BookFilter {
+    /// Builds a filter from the client's strings, naming the field of any bad value.
+    pub fn parse(
+        category_id: Option<&str>,
+        author_id: Option<&str>,
+        min_price: Option<&str>,
+        max_price: Option<&str>,
+        in_stock: Option<bool>,
+    ) -> Result<BookFilter> {
+        let price = |field: &str, value: Option<&str>| -> Result<Option<i64>> {
+            value
+                .map(|v| {
+                    money::parse_amount(v, "USD")
+                        .map_err(|e| Error::bad_input(field, e.to_string()))
+                })
+                .transpose()
+        };
+        let filter = BookFilter {
+            category_id: category_id
+                .map(|id| parse_id("filter.categoryId", id))
+                .transpose()?,
+            author_id: author_id
+                .map(|id| parse_id("filter.authorId", id))
+                .transpose()?,
+            min_price: price("filter.minPrice", min_price)?,
+            max_price: price("filter.maxPrice", max_price)?,
+            in_stock: in_stock.unwrap_or(false),
+        };
+        if let (Some(min), Some(max)) = (filter.min_price, filter.max_price)
+            && min > max
+        {
+            return Err(Error::bad_input(
+                "filter.maxPrice",
+                "must not be below minPrice",
+            ));
+        }
+        Ok(filter)
+    }
+
+    /// Applies the filter to a query over books that are not deleted.
+    pub fn apply(&self, mut query: Select<book::Entity>) -> Select<book::Entity> {
+        query = query.filter(book::Column::DeletedAt.is_null());
+        if let Some(category_id) = self.category_id {
+            query = query.filter(
+                book::Column::Id.in_subquery(
+                    Query::select()
+                        .column(book_category::Column::BookId)
+                        .from(book_category::Entity)
+                        .and_where(book_category::Column::CategoryId.eq(category_id))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(author_id) = self.author_id {
+            query = query.filter(
+                book::Column::Id.in_subquery(
+                    Query::select()
+                        .column(book_author::Column::BookId)
+                        .from(book_author::Entity)
+                        .and_where(book_author::Column::AuthorId.eq(author_id))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(min) = self.min_price {
+            query = query.filter(book::Column::PriceMinor.gte(min));
+        }
+        if let Some(max) = self.max_price {
+            query = query.filter(book::Column::PriceMinor.lte(max));
+        }
+        if self.in_stock {
+            query = query.filter(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(stock::Entity)
+                    .and_where(
+                        Expr::col((stock::Entity, stock::Column::BookId))
+                            .equals((book::Entity, book::Column::Id)),
+                    )
+                    .and_where(
+                        Expr::col((stock::Entity, stock::Column::OnHand))
+                            .gt(Expr::col((stock::Entity, stock::Column::Held))),
+                    )
+                    .to_owned(),
+            ));
+        }
+        query
+    }
+}
+
+/// Parses an opaque id; a malformed one is BAD_USER_INPUT naming `field`.
+pub fn parse_id(field: &str, id: &str) -> Result<i64> {
+    id.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Error::bad_input(field, "is not a valid id"))
+}
+
+/// The orders books can be listed in.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BookSort {
+    Title,
+    PriceAsc,
+    PriceDesc,
+    Newest,
+    Rating,
+}
+
+/// Where a page ends: the sort it belongs to, the last book's sort key, and its id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "s")]
+    pub sort: BookSort,
+    #[serde(rename = "k", default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<CursorKey>,
+    #[serde(rename = "i")]
+    pub id: i64,
+}
+
+/// A sort key value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CursorKey {
+    Int(i64),
+    Text(String),
+}
+
+impl Cursor {
+    /// The cursor after `book` in `sort`.
+    pub fn after(sort: BookSort, book: &book::Model) -> Cursor {
+        let key = match sort {
+            BookSort::Title => Some(CursorKey::Text(book.title_key.clone())),
+            BookSort::PriceAsc | BookSort::PriceDesc => Some(CursorKey::Int(book.price_minor)),
+            BookSort::Rating => Some(CursorKey::Int(i64::from(book.rating_key))),
+            BookSort::Newest => None,
+        };
+        Cursor {
+            sort,
+            key,
+            id: book.id,
+        }
+    }
+
+    /// The opaque string clients pass back.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// Reads a cursor this server issued for `sort`; anything else is BAD_USER_INPUT on `after`.
+    pub fn decode(value: &str, sort: BookSort) -> Result<Cursor> {
+        let bad = || Error::bad_input("after", "is not a cursor of this list and order");
+        let bytes = URL_SAFE_NO_PAD.decode(value.trim()).map_err(|_| bad())?;
+        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        let key_fits = matches!(
+            (cursor.sort, &cursor.key),
+            (BookSort::Title, Some(CursorKey::Text(_)))
+                | (
+                    BookSort::PriceAsc | BookSort::PriceDesc | BookSort::Rating,
+                    Some(CursorKey::Int(_))
+                )
+                | (BookSort::Newest, None)
+        );
+        if cursor.sort != sort || !key_fits {
+            return Err(bad());
+        }
+        Ok(cursor)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// Each item with the cursor that points just after it.
+    pub items: Vec<(String, T)>,
+    /// Whether more items follow the last one.
+    pub has_next_page: bool,
+}
+
+/// Checks a requested page size.
+pub fn page_size(first: i32) -> Result<u64> {
+    if first < 1 || first as u64 > MAX_PAGE {
+        return Err(Error::bad_input(
+            "first",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    Ok(first as u64)
+}
+
+/// A page of books matching `filter` in `sort` order, after `after`.
+pub async fn browse(
+    db: &impl ConnectionTrait,
+    filter: &BookFilter,
+    sort: BookSort,
+    first: i32,
+    after: Option<&str>,
+) -> Result<Page<book::Model>> {
+    let first = page_size(first)?;
+    let after = after.map(|a| Cursor::decode(a, sort)).transpose()?;
+    let mut query = filter.apply(book::Entity::find());
+    use book::Column as C;
+    query = match sort {
+        BookSort::Title => query.order_by_asc(C::TitleKey).order_by_asc(C::Id),
+        BookSort::PriceAsc => query.order_by_asc(C::PriceMinor).order_by_asc(C::Id),
+        BookSort::PriceDesc => query.order_by_desc(C::PriceMinor).order_by_desc(C::Id),
+        BookSort::Newest => query.order_by_desc(C::Id),
+        BookSort::Rating => query.order_by_desc(C::RatingKey).order_by_desc(C::Id),
+    };
+    if let Some(cursor) = after {
+        let pair = |col: C| {
+            Expr::tuple([
+                Expr::col((book::Entity, col)),
+                Expr::col((book::Entity, C::Id)),
+            ])
+        };
+        let key = |k: CursorKey| match k {
+            CursorKey::Int(n) => Expr::val(n),
+            CursorKey::Text(s) => Expr::val(s),
+        };
+        let id = cursor.id;
+        query = match (sort, cursor.key) {
+            (BookSort::Newest, _) | (_, None) => query.filter(C::Id.lt(id)),
+            (BookSort::Title, Some(k)) => {
+                query.filter(pair(C::TitleKey).gt(Expr::tuple([key(k), Expr::val(id)])))
+            }
+            (BookSort::PriceAsc, Some(k)) => {
+                query.filter(pair(C::PriceMinor).gt(Expr::tuple([key(k), Expr::val(id)])))
+            }
+            (BookSort::PriceDesc, Some(k)) => {
+                query.filter(pair(C::PriceMinor).lt(Expr::tuple([key(k), Expr::val(id)])))
+            }
+            (BookSort::Rating, Some(k)) => {
+                query.filter(pair(C::RatingKey).lt(Expr::tuple([key(k), Expr::val(id)])))
+            }
+        };
+    }
+    let mut rows = query.limit(first + 1).all(db).await?;
+    let has_next_page = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(|b| (Cursor::after(sort, &b).encode(), b))
+            .collect(),
+        has_next_page,
+    })
+}
+
+/// How many books match `filter`.
+pub async fn count_books(db: &impl ConnectionTrait, filter: &BookFilter) -> Result<u64> {
+    Ok(filter.apply(book::Entity::find()).count(db).await?)
+}
+
+/// The book with this id, unless deleted.
+pub async fn find_book(db: &impl ConnectionTrait, id: i64) -> Result<book::Model> {
+    book::Entity::find_by_id(id)
+        .filter(book::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("book"))
+}
+
+/// The book with this ISBN (10 or 13 digits, hyphens and spaces ignored), unless deleted.
+pub async fn find_book_by_isbn(db: &impl ConnectionTrait, input: &str) -> Result<book::Model> {
+    let isbn = isbn::parse(input).map_err(|e| Error::bad_input("isbn", e.to_string()))?;
+    book::Entity::find()
+        .filter(book::Column::Isbn.eq(isbn.as_str()))
+        .filter(book::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("book"))
+}
+
+/// The author with this id.
+pub async fn find_author(db: &impl ConnectionTrait, id: i64) -> Result<author::Model> {
+    author::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("author"))
+}
+
+/// A category with the number of books on its shelf.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct CategoryCount {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub book_count: i64,
+}
+
+/// Every category, by name, with its number of (not deleted) books, in one statement.
+pub async fn categories(db: &impl ConnectionTrait) -> Result<Vec<CategoryCount>> {
+    let counts = category::Entity::find()
+        .select_only()
+        .column(category::Column::Id)
+        .column(category::Column::Slug)
+        .column(category::Column::Name)
+        .expr_as(
+            Expr::cust(
+                "(SELECT COUNT(*) FROM book_categories bc JOIN books b ON b.id = bc.book_id \
+                 WHERE bc.category_id = categories.id AND b.deleted_at IS NULL)",
+            ),
+            "book_count",
+        )
+        .order_by_asc(category::Column::Name)
+        .into_model::<CategoryCount>()
+        .all(db)
+        .await?;
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_only_fits_the_order_it_was_made_for() {
+        let cursor = Cursor {
+            sort: BookSort::PriceAsc,
+            key: Some(CursorKey::Int(999)),
+            id: 7,
+        };
+        let encoded = cursor.encode();
+        assert_eq!(
+            Cursor::decode(&encoded, BookSort::PriceAsc).unwrap(),
+            cursor
+        );
+        assert!(Cursor::decode(&encoded, BookSort::Title).is_err());
+        assert!(Cursor::decode("garbage", BookSort::PriceAsc).is_err());
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        assert!(page_size(0).is_err());
+        assert!(page_size(101).is_err());
+        assert_eq!(page_size(20).unwrap(), 20);
+    }
+
+    #[test]
+    fn a_price_filter_names_its_field() {
+        let err = BookFilter::parse(None, None, Some("abc"), None, None).unwrap_err();
+        assert!(matches!(err, Error::BadUserInput { ref field, .. } if field == "filter.minPrice"));
+        let err = BookFilter::parse(None, None, Some("5"), Some("4"), None).unwrap_err();
+        assert!(matches!(err, Error::BadUserInput { ref field, .. } if field == "filter.maxPrice"));
+    }
+}

@@ -1,0 +1,125 @@
+//! The transactional outbox. A change that others must hear about (the search index, subscribers on
+//! every instance) writes an outbox row in the same transaction as the change itself, so nothing is
+//! announced that did not commit and nothing committed goes unannounced if the process dies. The
+//! relay (`crate::relay`) reads the rows in id order and applies them, at least once.
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::entities::{outbox, outbox_cursor};
+use crate::error::{Error, Result};
+
+/// A committed change, as the outbox records it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// A book was created or its catalog data changed: reindex it.
+    BookChanged { book_id: i64 },
+    /// A book was deleted: take it out of search.
+    BookDeleted { book_id: i64 },
+    /// A book's price changed (only written when the value really changed).
+    PriceChanged {
+        book_id: i64,
+        old_minor: i64,
+        new_minor: i64,
+        currency: String,
+        changed_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// A book's available stock changed (only written when the value really changed).
+    StockChanged { book_id: i64, available: i64 },
+}
+
+impl Change {
+    fn kind(&self) -> &'static str {
+        match self {
+            Change::BookChanged { .. } => "book_changed",
+            Change::BookDeleted { .. } => "book_deleted",
+            Change::PriceChanged { .. } => "price_changed",
+            Change::StockChanged { .. } => "stock_changed",
+        }
+    }
+}
+
+/// Appends `change` to the outbox; call it inside the transaction that makes the change.
+pub async fn record(txn: &impl ConnectionTrait, change: &Change) -> Result<()> {
+    outbox::ActiveModel {
+        kind: Set(change.kind().to_owned()),
+        payload: Set(serde_json::to_string(change).map_err(Error::internal)?),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Up to `limit` changes after `after`, in log order. Rows a newer version wrote in a shape this
+/// one cannot read are skipped (with a warning) rather than stalling every consumer.
+pub async fn read_after(
+    db: &impl ConnectionTrait,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<(i64, Change)>> {
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::Id.gt(after))
+        .order_by_asc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match serde_json::from_str(&row.payload) {
+            Ok(change) => Some((row.id, change)),
+            Err(err) => {
+                tracing::warn!(id = row.id, %err, "skipping an unreadable outbox row");
+                None
+            }
+        })
+        .collect())
+}
+
+/// The id of the newest row (0 when empty).
+pub async fn last_id(db: &impl ConnectionTrait) -> Result<i64> {
+    Ok(outbox::Entity::find()
+        .order_by_desc(outbox::Column::Id)
+        .one(db)
+        .await?
+        .map_or(0, |row| row.id))
+}
+
+/// How far `consumer` has applied the log (0 if it never has).
+pub async fn cursor(db: &impl ConnectionTrait, consumer: &str) -> Result<i64> {
+    Ok(outbox_cursor::Entity::find_by_id(consumer.to_owned())
+        .one(db)
+        .await?
+        .map_or(0, |c| c.last_id))
+}
+
+/// Records that `consumer` has applied the log up to `last_id`.
+pub async fn advance(db: &impl ConnectionTrait, consumer: &str, last_id: i64) -> Result<()> {
+    let now = chrono::Utc::now();
+    let existing = outbox_cursor::Entity::find_by_id(consumer.to_owned())
+        .one(db)
+        .await?;
+    match existing {
+        Some(row) if row.last_id >= last_id => {}
+        Some(row) => {
+            let mut active: outbox_cursor::ActiveModel = row.into();
+            active.last_id = Set(last_id);
+            active.updated_at = Set(now);
+            active.update(db).await?;
+        }
+        None => {
+            outbox_cursor::ActiveModel {
+                consumer: Set(consumer.to_owned()),
+                last_id: Set(last_id),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Warehouses and the stock they hold. Available stock is on hand minus held; nothing here ever lets
+//! on hand drop under what carts hold.
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+use crate::entities::{stock, warehouse};
+use crate::error::{Error, Result, is_unique_violation};
+use crate::services::catalog;
+use crate::services::outbox::{self, Change};
+
+/// Creates a warehouse; names are unique.
+pub async fn create_warehouse(
+    db: &impl ConnectionTrait,
+    name: &str,
+    region: &str,
+) -> Result<warehouse::Model> {
+    let name = name.trim();
+    let region = region.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::bad_input("name", "must be 1 to 100 characters"));
+    }
+    if region.is_empty() || region.chars().count() > 100 {
+        return Err(Error::bad_input("region", "must be 1 to 100 characters"));
+    }
+    warehouse::ActiveModel {
+        name: Set(name.to_owned()),
+        region: Set(region.to_owned()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            Error::Conflict(format!("a warehouse named {name:?} already exists"))
+        } else {
+            err.into()
+        }
+    })
+}
+
+/// The warehouse with this id.
+pub async fn find_warehouse(db: &impl ConnectionTrait, id: i64) -> Result<warehouse::Model> {
+    warehouse::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("warehouse"))
+}
+
+/// A book's stock rows, by warehouse id.
+pub async fn stock_of(db: &impl ConnectionTrait, book_id: i64) -> Result<Vec<stock::Model>> {
+    Ok(stock::Entity::find()
+        .filter(stock::Column::BookId.eq(book_id))
+        .order_by_asc(stock::Column::WarehouseId)
+        .all(db)
+        .await?)
+}
+
+/// Units available across warehouses.
+pub fn available(rows: &[stock::Model]) -> i64 {
+    rows.iter().map(|r| i64::from(r.available())).sum()
+}
+
+/// Sets the units on hand of a book in one warehouse. Lowering it under what carts hold there fails
+/// with CONFLICT and changes nothing; a change in available stock is recorded for subscribers.
+pub async fn set_stock(
+    db: &DatabaseConnection,
+    book_id: i64,
+    warehouse_id: i64,
+    on_hand: i32,
+) -> Result<Vec<stock::Model>> {
+    if on_hand < 0 {
+        return Err(Error::bad_input("onHand", "must not be negative"));
+    }
+    let txn = db.begin().await?;
+    catalog::find_book(&txn, book_id).await?;
+    find_warehouse(&txn, warehouse_id).await?;
+    let before = available(&stock_of(&txn, book_id).await?);
+    let existing = stock::Entity::find_by_id((book_id, warehouse_id))
+        .one(&txn)
+        .await?;
+    match existing {
+        None => {
+            stock::ActiveModel {
+                book_id: Set(book_id),
+                warehouse_id: Set(warehouse_id),
+                on_hand: Set(on_hand),
+                held: Set(0),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        Some(_) => {
+            // Guarded: a hold taken since we read the row is honoured, not overwritten.
+            let updated = stock::Entity::update_many()
+                .col_expr(stock::Column::OnHand, Expr::val(on_hand))
+                .filter(stock::Column::BookId.eq(book_id))
+                .filter(stock::Column::WarehouseId.eq(warehouse_id))
+                .filter(stock::Column::Held.lte(on_hand))
+                .exec(&txn)
+                .await?;
+            if updated.rows_affected == 0 {
+                let held = stock::Entity::find_by_id((book_id, warehouse_id))
+                    .one(&txn)
+                    .await?
+                    .map_or(0, |r| r.held);
+                return Err(Error::Conflict(format!(
+                    "{held} units are held by carts in this warehouse; on hand cannot go below that"
+                )));
+            }
+        }
+    }
+    let rows = stock_of(&txn, book_id).await?;
+    let after = available(&rows);
+    if after != before {
+        outbox::record(
+            &txn,
+            &Change::StockChanged {
+                book_id,
+                available: after,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(rows)
+}
