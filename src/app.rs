@@ -35,6 +35,8 @@ pub struct AppState {
     /// The WebSocket connections, which outlive the HTTP requests that upgraded them; a shutdown
     /// waits for them to send their close frames.
     pub connections: TaskTracker,
+    /// SQL statements run by this server's pool.
+    pub sql_statements: db::StatementCounter,
 }
 
 /// A running server.
@@ -50,7 +52,7 @@ impl App {
     /// Connects, migrates, binds and starts serving in the background.
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let config = Arc::new(config);
-        let db = db::connect(&config).await?;
+        let (db, sql_statements) = db::connect_counted(&config).await?;
         db::migrate(&db).await?;
         let bus = bus::connect(config.redis_url.as_deref(), &config.bus_prefix).await?;
         let tokens = Tokens::from_config(
@@ -70,6 +72,7 @@ impl App {
             schema: bare,
             shutdown: shutdown.clone(),
             connections: TaskTracker::new(),
+            sql_statements,
         };
         state.schema = crate::schema::builder(&config.limits)
             .data(state.clone())

@@ -1,4 +1,6 @@
 //! Opening the database (SQLite in the data dir, or PostgreSQL) and bringing its schema up to date.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -7,6 +9,32 @@ use sea_orm::{
 };
 
 use crate::config::Config;
+
+/// Counts the SQL statements a connection pool runs: for `/metrics`, for the benchmarks' "statements
+/// per request", and for the test that proves a page of books costs a fixed number of them.
+#[derive(Clone, Default, Debug)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements run so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Connects to the configured database and counts its statements.
+pub async fn connect_counted(
+    config: &Config,
+) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    let mut db = connect(config).await?;
+    let counter = StatementCounter::default();
+    let inner = counter.0.clone();
+    db.set_metric_callback(move |_info| {
+        inner.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("folio_sql_statements_total").increment(1);
+    });
+    Ok((db, counter))
+}
 
 /// Connects to the configured database, creating the data dir for SQLite.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {

@@ -10,7 +10,8 @@ mod warehouse_by_id;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use sea_orm::DatabaseConnection;
 
 pub use authors_of_book::AuthorsOfBook;
@@ -27,19 +28,21 @@ pub type LoadError = Arc<Error>;
 
 /// The loaders of one request. Created per request so their caches never outlive it.
 pub struct Loaders {
-    pub authors_of_book: DataLoader<AuthorsOfBook>,
-    pub book_by_id: DataLoader<BookById>,
-    pub categories_of_book: DataLoader<CategoriesOfBook>,
-    pub stock_of_book: DataLoader<StockOfBook>,
-    pub user_by_id: DataLoader<UserById>,
-    pub warehouse_by_id: DataLoader<WarehouseById>,
+    pub authors_of_book: DataLoader<AuthorsOfBook, HashMapCache>,
+    pub book_by_id: DataLoader<BookById, HashMapCache>,
+    pub categories_of_book: DataLoader<CategoriesOfBook, HashMapCache>,
+    pub stock_of_book: DataLoader<StockOfBook, HashMapCache>,
+    pub user_by_id: DataLoader<UserById, HashMapCache>,
+    pub warehouse_by_id: DataLoader<WarehouseById, HashMapCache>,
 }
 
 impl Loaders {
     /// Fresh loaders over `db`.
     pub fn new(db: &DatabaseConnection) -> Self {
-        fn loader<T>(inner: T) -> DataLoader<T> {
-            DataLoader::new(inner, tokio::spawn)
+        // Cached per request, so that a page can prefetch (see `prefetch_books`) and the
+        // fields of each row then read from the cache.
+        fn loader<T>(inner: T) -> DataLoader<T, HashMapCache> {
+            DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default())
         }
         Loaders {
             authors_of_book: loader(AuthorsOfBook(db.clone())),
@@ -50,6 +53,44 @@ impl Loaders {
             warehouse_by_id: loader(WarehouseById(db.clone())),
         }
     }
+}
+
+/// Loads, in one batch per relation, what the selection under `edges.node` will ask of these
+/// books, so a page costs the same statements whatever its size. Without it the batches depend on
+/// timing: the loader's delay can fire on another worker thread before every row has asked.
+pub async fn prefetch_books(
+    ctx: &Context<'_>,
+    book_ids: &[i64],
+) -> Result<(), async_graphql::Error> {
+    if book_ids.is_empty() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let node = ctx.look_ahead().field("edges").field("node");
+    let ids = || book_ids.iter().copied();
+    let authors = async {
+        if node.field("authors").exists() {
+            loaders.authors_of_book.load_many(ids()).await.map(drop)
+        } else {
+            Ok(())
+        }
+    };
+    let categories = async {
+        if node.field("categories").exists() {
+            loaders.categories_of_book.load_many(ids()).await.map(drop)
+        } else {
+            Ok(())
+        }
+    };
+    let stock = async {
+        if node.field("available").exists() || node.field("stockStatus").exists() {
+            loaders.stock_of_book.load_many(ids()).await.map(drop)
+        } else {
+            Ok(())
+        }
+    };
+    let (a, c, s) = tokio::join!(authors, categories, stock);
+    a.and(c).and(s).map_err(gql_error)
 }
 
 /// Turns a loader failure into the GraphQL error its variant maps to.

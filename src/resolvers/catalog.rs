@@ -32,6 +32,8 @@ impl CatalogQuery {
         let page = catalog::browse(&state(ctx).db, &filter, sort, first, after.as_deref())
             .await
             .extend()?;
+        let ids: Vec<i64> = page.items.iter().map(|(_, b)| b.id).collect();
+        crate::loaders::prefetch_books(ctx, &ids).await?;
         Ok(BookConnection {
             filter,
             page,

@@ -1,6 +1,6 @@
 //! Reviews: one per reader and book, a second replaces the first. The book's rating count, sum and
 //! sort key change in the same transaction, with relative updates so concurrent reviews add up.
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -109,21 +109,28 @@ async fn write_review(
             (row.insert(&txn).await?, 1, rating)
         }
     };
+    // Relative updates, so concurrent reviews of one book add up; the update also locks the row,
+    // so the sort key computed from what it reads back is consistent with both columns.
     book::Entity::update_many()
         .col_expr(
             book::Column::RatingCount,
-            Expr::cust_with_values("rating_count + ?", [count_delta]),
+            Expr::col(book::Column::RatingCount).add(count_delta),
         )
         .col_expr(
             book::Column::RatingSum,
-            Expr::cust_with_values("rating_sum + ?", [sum_delta]),
+            Expr::col(book::Column::RatingSum).add(sum_delta),
         )
+        .filter(book::Column::Id.eq(book_id))
+        .exec(&txn)
+        .await?;
+    let counted = book::Entity::find_by_id(book_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("book"))?;
+    book::Entity::update_many()
         .col_expr(
             book::Column::RatingKey,
-            Expr::cust_with_values(
-                "CAST(ROUND((rating_sum + ?) * 1000.0 / (rating_count + ?)) AS INTEGER)",
-                [sum_delta, count_delta],
-            ),
+            Expr::val(book::rating_key(counted.rating_sum, counted.rating_count)),
         )
         .filter(book::Column::Id.eq(book_id))
         .exec(&txn)

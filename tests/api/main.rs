@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod catalog;
 mod contract;
 mod http;
 mod processes;
