@@ -19,6 +19,7 @@ use crate::auth::Tokens;
 use crate::bus::SharedBus;
 use crate::config::Config;
 use crate::schema::FolioSchema;
+use crate::search::SharedIndex;
 use crate::transport::{http, ws};
 use crate::{bus, db, playground};
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub connections: TaskTracker,
     /// SQL statements run by this server's pool.
     pub sql_statements: db::StatementCounter,
+    /// The catalog's search index.
+    pub search: SharedIndex,
 }
 
 /// A running server.
@@ -55,6 +58,7 @@ impl App {
         let (db, sql_statements) = db::connect_counted(&config).await?;
         db::migrate(&db).await?;
         let bus = bus::connect(config.redis_url.as_deref(), &config.bus_prefix).await?;
+        let search = crate::search::open(&config).await?;
         let tokens = Tokens::from_config(
             config.jwt_secret.as_deref(),
             &config.data_dir,
@@ -73,10 +77,18 @@ impl App {
             shutdown: shutdown.clone(),
             connections: TaskTracker::new(),
             sql_statements,
+            search: search.clone(),
         };
         state.schema = crate::schema::builder(&config.limits)
             .data(state.clone())
             .finish();
+
+        crate::relay::spawn_follower(
+            state.db.clone(),
+            search,
+            config.relay_interval,
+            shutdown.clone(),
+        );
 
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;

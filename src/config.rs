@@ -48,6 +48,9 @@ impl ServeArgs {
         config.elasticsearch_url = self.elasticsearch_url;
         config.demo = demo;
         config.jwt_secret = env_string("FOLIO_JWT_SECRET");
+        if let Some(name) = env_string("FOLIO_SEARCH_INDEX") {
+            config.search_index_name = name;
+        }
         if let Some(prefix) = env_string("FOLIO_BUS_PREFIX") {
             config.bus_prefix = prefix;
         }
@@ -112,6 +115,8 @@ pub struct Config {
     pub bus_prefix: String,
     /// Elasticsearch URL; `None` means the embedded search index.
     pub elasticsearch_url: Option<String>,
+    /// Name of the Elasticsearch index.
+    pub search_index_name: String,
     /// Load the demo data (and demo accounts) into an empty database on start.
     pub demo: bool,
     /// Secret that signs tokens; `None` means one generated once and kept in the data dir.
@@ -126,6 +131,8 @@ pub struct Config {
     pub limits: Limits,
     /// WebSocket protocol timings.
     pub ws: WsConfig,
+    /// How often the outbox relay looks for new changes when idle.
+    pub relay_interval: Duration,
     /// How long a shutdown waits for in-flight requests before it gives up on them.
     pub shutdown_grace: Duration,
 }
@@ -162,6 +169,7 @@ impl Config {
             redis_url: None,
             bus_prefix: "folio".into(),
             elasticsearch_url: None,
+            search_index_name: "folio-books".into(),
             demo: true,
             jwt_secret: None,
             token_ttl: Duration::from_secs(24 * 3600),
@@ -178,6 +186,7 @@ impl Config {
                 keepalive: Duration::from_secs(15),
             },
             shutdown_grace: Duration::from_secs(10),
+            relay_interval: Duration::from_millis(100),
         }
     }
 

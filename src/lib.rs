@@ -25,8 +25,10 @@ pub mod entities;
 pub mod error;
 pub mod loaders;
 pub mod playground;
+pub mod relay;
 pub mod resolvers;
 pub mod schema;
+pub mod search;
 pub mod services;
 pub mod transport;
 

@@ -3,6 +3,7 @@ pub mod account;
 pub mod announcement;
 pub mod catalog;
 pub mod review;
+pub mod search;
 pub mod stock;
 
 use async_graphql::Context;

@@ -9,6 +9,7 @@ mod connection;
 mod extensions;
 mod money;
 mod review;
+mod search;
 mod stock;
 mod user;
 
@@ -26,6 +27,7 @@ pub use connection::PageInfo;
 pub use extensions::{ErrorCodes, QueryLimits};
 pub use money::Money;
 pub use review::{Review, ReviewConnection, ReviewEdge};
+pub use search::{CategoryFacet, SearchConnection, SearchEdge, Suggestion, SuggestionKind};
 pub use stock::{StockLevel, Warehouse, WarehouseStock};
 pub use user::{AuthPayload, SignInInput, SignUpInput, User};
 
@@ -40,6 +42,7 @@ use crate::resolvers::{
 pub struct Query(
     account::AccountQuery,
     catalog::CatalogQuery,
+    crate::resolvers::search::SearchQuery,
     stock_resolvers::StockQuery,
 );
 

@@ -8,4 +8,5 @@ pub mod isbn;
 pub mod money;
 pub mod outbox;
 pub mod review;
+pub mod search;
 pub mod stock;

@@ -14,9 +14,6 @@ use crate::helpers::{Backend, spawn_app};
 /// Operations of domains whose issue has not landed yet, by name. Each entry is removed when its
 /// domain lands; the test fails if a listed operation already validates, so none lingers here.
 const PENDING: &[&str] = &[
-    // Search (the catalog issue).
-    "Search",
-    "Suggest",
     // Carts, checkout, orders, price and stock updates (the cart issue).
     "MyCart",
     "AddToCart",

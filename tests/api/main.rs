@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod catalog;
+mod elastic;
 mod contract;
 mod http;
 mod processes;

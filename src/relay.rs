@@ -1,0 +1,134 @@
+//! The outbox relay: follows the outbox and applies committed catalog changes to the search index,
+//! in order, at least once (reapplying a change is harmless: documents are replaced whole). It runs
+//! in every instance for that instance's own embedded index; with a shared index each instance
+//! still follows, and the shared cursor makes the extra work a no-op.
+use std::time::Duration;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::entities::book;
+use crate::error::Result;
+use crate::search::{Batch, SharedIndex, load_documents};
+use crate::services::outbox::{self, Change};
+
+/// Rows read from the outbox per batch.
+const BATCH: u64 = 500;
+
+/// Applies the outbox rows after the index's cursor, one batch; returns how many rows it applied.
+pub async fn catch_up_once(db: &impl ConnectionTrait, index: &SharedIndex) -> Result<usize> {
+    let cursor = index.cursor().await?;
+    let rows = outbox::read_after(db, cursor, BATCH).await?;
+    let Some((up_to, _)) = rows.last().cloned() else {
+        return Ok(0);
+    };
+    let mut touched: Vec<i64> = Vec::new();
+    for (_, change) in &rows {
+        let book_id = match change {
+            Change::BookChanged { book_id }
+            | Change::BookDeleted { book_id }
+            | Change::PriceChanged { book_id, .. }
+            | Change::StockChanged { book_id, .. } => *book_id,
+        };
+        if !touched.contains(&book_id) {
+            touched.push(book_id);
+        }
+    }
+    // Whatever happened to a book, its current state is what the index should hold: the document if
+    // it exists, nothing if it was deleted.
+    let upserts = load_documents(db, &touched).await?;
+    let deletes = touched
+        .iter()
+        .copied()
+        .filter(|id| !upserts.iter().any(|d| d.id == *id))
+        .collect();
+    index
+        .apply(Batch {
+            upserts,
+            deletes,
+            up_to,
+        })
+        .await?;
+    Ok(rows.len())
+}
+
+/// Follows the outbox until `shutdown`, polling every `interval` when idle. A failing index (down,
+/// full) is retried with backoff; the writes that feed it never wait for it.
+pub fn spawn_follower(
+    db: DatabaseConnection,
+    index: SharedIndex,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut backoff = interval;
+        loop {
+            let wait = match catch_up_once(&db, &index).await {
+                Ok(0) => {
+                    backoff = interval;
+                    interval
+                }
+                Ok(_) => {
+                    backoff = interval;
+                    Duration::ZERO
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "the search index could not follow the outbox; retrying");
+                    if let crate::error::Error::Internal(cause) = &err {
+                        tracing::debug!(?cause);
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    })
+}
+
+/// Rebuilds the index from the database: empties it, then indexes every book, and leaves the cursor
+/// at the outbox position taken before reading, so changes made meanwhile are applied again after.
+pub async fn reindex(db: &DatabaseConnection, index: &SharedIndex) -> Result<u64> {
+    let up_to = outbox::last_id(db).await?;
+    index.clear().await?;
+    let mut after = 0i64;
+    let mut total = 0u64;
+    loop {
+        let ids: Vec<i64> = book::Entity::find()
+            .select_only()
+            .column(book::Column::Id)
+            .filter(book::Column::Id.gt(after))
+            .filter(book::Column::DeletedAt.is_null())
+            .order_by_asc(book::Column::Id)
+            .limit(2000)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let Some(last) = ids.last().copied() else {
+            break;
+        };
+        let upserts = load_documents(db, &ids).await?;
+        total += upserts.len() as u64;
+        index
+            .apply(Batch {
+                upserts,
+                deletes: Vec::new(),
+                up_to: 0,
+            })
+            .await?;
+        after = last;
+    }
+    index
+        .apply(Batch {
+            up_to,
+            ..Default::default()
+        })
+        .await?;
+    Ok(total)
+}

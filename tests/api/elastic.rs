@@ -1,0 +1,1 @@
+//! The Elasticsearch backend against a local stub that checks its requests.
