@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::services::isbn;
 
 /// Bumped whenever the fields below change: an index of another version is rebuilt from scratch.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 /// Memory for the writer's in-progress segment.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
@@ -45,6 +45,7 @@ struct Fields {
     authors: Field,
     author_words: Field,
     author_ids: Field,
+    all_words: Field,
     category: Field,
     price: Field,
     in_stock: Field,
@@ -73,8 +74,11 @@ fn schema() -> (Schema, Fields) {
         description: builder.add_text_field("description", stemmed.clone()),
         keywords: builder.add_text_field("keywords", stemmed.clone()),
         authors: builder.add_text_field("authors", stemmed | STORED),
-        author_words: builder.add_text_field("author_words", plain),
+        author_words: builder.add_text_field("author_words", plain.clone()),
         author_ids: builder.add_u64_field("author_ids", INDEXED | STORED),
+        // Every text field's plain words, where typos are matched: a stem would move a misspelt
+        // word further from its stem ("whailing" → "whail", two edits from "whale").
+        all_words: builder.add_text_field("all_words", plain.clone()),
         category: builder.add_facet_field("category", FacetOptions::default()),
         price: builder.add_i64_field("price", INDEXED | FAST),
         in_stock: builder.add_u64_field("in_stock", INDEXED),
@@ -160,6 +164,10 @@ impl TantivyIndex {
         );
         if let Some(subtitle) = &book.subtitle {
             doc.add_text(f.subtitle, subtitle);
+            doc.add_text(f.all_words, subtitle);
+        }
+        for text in [&book.description, &book.keywords.join(" ")] {
+            doc.add_text(f.all_words, text);
         }
         for name in &book.author_names {
             doc.add_text(f.authors, name);
@@ -176,14 +184,13 @@ impl TantivyIndex {
 
     fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
         let f = self.fields;
-        let mut analyzer = self.index.tokenizers().get("en_stem")?;
-        let mut tokens = Vec::new();
-        let mut stream = analyzer.token_stream(text);
-        while let Some(token) = stream.next() {
-            tokens.push(token.text.clone());
-        }
+        let mut stemmer = self.index.tokenizers().get("en_stem")?;
         let mut per_word: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for token in &tokens {
+        for word in words(text) {
+            let mut stream = stemmer.token_stream(&word);
+            let Some(stem) = stream.next().map(|t| t.text.clone()) else {
+                continue;
+            };
             let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for (field, boost) in [
                 (f.title, 3.0),
@@ -192,19 +199,27 @@ impl TantivyIndex {
                 (f.keywords, 1.5),
                 (f.description, 1.0),
             ] {
-                let term = Term::from_field_text(field, token);
-                let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                let exact = TermQuery::new(
+                    Term::from_field_text(field, &stem),
+                    IndexRecordOption::WithFreqs,
+                );
                 alternatives.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(Box::new(exact), boost)),
                 ));
-                // One typo per word: an edit or a transposition. Not for very short words, where
-                // one edit reaches half the dictionary.
-                if token.chars().count() >= 4 {
-                    let fuzzy = FuzzyTermQuery::new(term, 1, true);
+            }
+            // One typo per word: an edit or a transposition, on the plain words. Not for very short
+            // words, where one edit reaches half the dictionary. Fuzzy matches score below exact ones.
+            if word.chars().count() >= 4 {
+                for (field, boost) in [
+                    (f.title_words, 1.0),
+                    (f.author_words, 0.8),
+                    (f.all_words, 0.3),
+                ] {
+                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, &word), 1, true);
                     alternatives.push((
                         Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.3)),
+                        Box::new(BoostQuery::new(Box::new(fuzzy), boost)),
                     ));
                 }
             }

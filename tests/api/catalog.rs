@@ -629,7 +629,10 @@ async fn statements_for_a_page(app: &TestApp, first: i32) -> u64 {
 
 async fn a_page_of_fifty_books_costs_the_same_few_statements_as_a_page_of_five(backend: Backend) {
     // The outbox relay shares the pool; keep it asleep so that only the page's statements count.
-    let app = crate::helpers::spawn_app_with(backend, |c| c.relay_interval = std::time::Duration::from_secs(3600)).await;
+    let app = crate::helpers::spawn_app_with(backend, |c| {
+        c.relay_interval = std::time::Duration::from_secs(3600)
+    })
+    .await;
     let admin = app.admin_token().await;
     for n in 0..50u64 {
         let mut input = book(n + 1, &format!("Book {n:02}"), "5.00");

@@ -5,9 +5,10 @@ mod helpers;
 
 mod accounts;
 mod catalog;
-mod elastic;
 mod contract;
+mod elastic;
 mod http;
 mod processes;
+mod search;
 mod ws_legacy;
 mod ws_protocol;
