@@ -29,6 +29,7 @@ pub mod relay;
 pub mod resolvers;
 pub mod schema;
 pub mod search;
+pub mod seed;
 pub mod services;
 pub mod transport;
 

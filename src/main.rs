@@ -26,6 +26,28 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Add a reproducible synthetic catalog of N books (for benchmarks), then rebuild the search index.
+    Seed {
+        /// How many books to add.
+        #[arg(long)]
+        books: u64,
+        /// Seed of the generator: the same seed gives the same catalog.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Elasticsearch URL, when the index to rebuild is there.
+        #[arg(long, env = "ELASTICSEARCH_URL")]
+        elasticsearch_url: Option<String>,
+    },
+    /// Rebuild the search index from the database (stop the instances that share the embedded index first).
+    Reindex {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Elasticsearch URL, when the index to rebuild is there.
+        #[arg(long, env = "ELASTICSEARCH_URL")]
+        elasticsearch_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -96,6 +118,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
+        Some(Command::Seed {
+            books,
+            seed,
+            store,
+            elasticsearch_url,
+        }) => {
+            let mut config = store_config(store);
+            config.elasticsearch_url = elasticsearch_url;
+            let db = folio::db::connect(&config).await?;
+            folio::db::migrate(&db).await?;
+            let started = std::time::Instant::now();
+            let seeded = folio::seed::seed(&db, books, seed)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
+            println!(
+                "seeded {} books, {} authors, {} reviews in {:.1} s",
+                seeded.books,
+                seeded.authors,
+                seeded.reviews,
+                started.elapsed().as_secs_f64()
+            );
+            reindex(&config, &db).await
+        }
+        Some(Command::Reindex {
+            store,
+            elasticsearch_url,
+        }) => {
+            let mut config = store_config(store);
+            config.elasticsearch_url = elasticsearch_url;
+            let db = folio::db::connect(&config).await?;
+            folio::db::migrate(&db).await?;
+            reindex(&config, &db).await
+        }
         Some(Command::User(UserCommand::Create {
             email,
             password,
@@ -124,6 +179,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn reindex(config: &Config, db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let index = folio::search::open(config)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the search index (is a server using it?): {e}"))?;
+    let count = folio::relay::reindex(db, &index)
+        .await
+        .map_err(|e| anyhow::anyhow!("reindexing: {e}"))?;
+    println!(
+        "indexed {count} books in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn store_config(store: StoreArgs) -> Config {
