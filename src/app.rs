@@ -20,6 +20,7 @@ use crate::bus::SharedBus;
 use crate::config::Config;
 use crate::schema::FolioSchema;
 use crate::search::SharedIndex;
+use crate::services::count_cache::CountCache;
 use crate::transport::{http, ws};
 use crate::{bus, db, playground};
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub sql_statements: db::StatementCounter,
     /// The catalog's search index.
     pub search: SharedIndex,
+    /// Counts of books per filter, for `totalCount`.
+    pub counts: Arc<CountCache>,
 }
 
 /// A running server.
@@ -78,6 +81,7 @@ impl App {
             connections: TaskTracker::new(),
             sql_statements,
             search: search.clone(),
+            counts: Arc::new(CountCache::default()),
         };
         state.schema = crate::schema::builder(&config.limits)
             .data(state.clone())
@@ -86,6 +90,7 @@ impl App {
         crate::relay::spawn_follower(
             state.db.clone(),
             search,
+            state.counts.clone(),
             config.relay_interval,
             shutdown.clone(),
         );

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::entities::book;
 use crate::error::Result;
 use crate::search::{Batch, SharedIndex, load_documents};
+use crate::services::count_cache::CountCache;
 use crate::services::outbox::{self, Change};
 
 /// Rows read from the outbox per batch.
@@ -60,6 +61,7 @@ pub async fn catch_up_once(db: &impl ConnectionTrait, index: &SharedIndex) -> Re
 pub fn spawn_follower(
     db: DatabaseConnection,
     index: SharedIndex,
+    counts: std::sync::Arc<CountCache>,
     interval: Duration,
     shutdown: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
@@ -72,6 +74,8 @@ pub fn spawn_follower(
                     interval
                 }
                 Ok(_) => {
+                    // Something in the catalog changed, maybe on another instance.
+                    counts.invalidate();
                     backoff = interval;
                     Duration::ZERO
                 }

@@ -108,10 +108,10 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new book.")] input: CreateBookInput,
     ) -> Result<Book> {
-        crate::services::book::create_book(&state(ctx).db, input.into())
-            .await
-            .map(Book)
-            .extend()
+        let state = state(ctx);
+        let created = crate::services::book::create_book(&state.db, input.into()).await;
+        state.counts.invalidate();
+        created.map(Book).extend()
     }
 
     /// Changes a book (ADMIN); omitted fields stay as they are. A price change notifies watchers and
@@ -124,10 +124,10 @@ impl CatalogMutation {
         #[graphql(desc = "The fields to change.")] input: UpdateBookInput,
     ) -> Result<Book> {
         let id = parse_id("id", &id).extend()?;
-        crate::services::book::update_book(&state(ctx).db, id, input.into())
-            .await
-            .map(Book)
-            .extend()
+        let state = state(ctx);
+        let updated = crate::services::book::update_book(&state.db, id, input.into()).await;
+        state.counts.invalidate();
+        updated.map(Book).extend()
     }
 
     /// Removes a book from browse and search (ADMIN); past orders and reviews keep it. True once done.
@@ -138,9 +138,9 @@ impl CatalogMutation {
         #[graphql(desc = "The book's id.")] id: ID,
     ) -> Result<bool> {
         let id = parse_id("id", &id).extend()?;
-        crate::services::book::delete_book(&state(ctx).db, id)
-            .await
-            .map(|()| true)
-            .extend()
+        let state = state(ctx);
+        let deleted = crate::services::book::delete_book(&state.db, id).await;
+        state.counts.invalidate();
+        deleted.map(|()| true).extend()
     }
 }

@@ -58,9 +58,10 @@ impl StockMutation {
     ) -> Result<StockLevel> {
         let book_id = parse_id("bookId", &input.book_id).extend()?;
         let warehouse_id = parse_id("warehouseId", &input.warehouse_id).extend()?;
-        let rows = stock::set_stock(&state(ctx).db, book_id, warehouse_id, input.on_hand)
-            .await
-            .extend()?;
+        let state = state(ctx);
+        let rows = stock::set_stock(&state.db, book_id, warehouse_id, input.on_hand).await;
+        state.counts.invalidate();
+        let rows = rows.extend()?;
         Ok(StockLevel { book_id, rows })
     }
 }

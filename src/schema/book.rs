@@ -190,9 +190,8 @@ pub struct BookConnection {
 impl BookConnection {
     /// How many books match, over all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        crate::services::catalog::count_books(&state(ctx).db, &self.filter)
-            .await
-            .extend()
+        let state = state(ctx);
+        state.counts.count(&state.db, &self.filter).await.extend()
     }
 
     /// Where this page sits.

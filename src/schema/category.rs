@@ -3,7 +3,7 @@ use async_graphql::{Context, ID, Object, Result, ResultExt};
 
 use crate::entities::category;
 use crate::resolvers::state;
-use crate::services::catalog::{self, BookFilter};
+use crate::services::catalog::BookFilter;
 
 /// A shelf of the store, such as "Poetry".
 pub struct Category {
@@ -52,9 +52,8 @@ impl Category {
             category_id: Some(self.id),
             ..Default::default()
         };
-        let count = catalog::count_books(&state(ctx).db, &filter)
-            .await
-            .extend()?;
+        let state = state(ctx);
+        let count = state.counts.count(&state.db, &filter).await.extend()?;
         Ok(count as i64)
     }
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod announcement;
 pub mod book;
 pub mod catalog;
+pub mod count_cache;
 pub mod isbn;
 pub mod money;
 pub mod outbox;
