@@ -17,6 +17,7 @@
 //! - [`playground`]: the embedded GraphiQL page; [`demo`]: demo accounts for a first start.
 pub mod app;
 pub mod auth;
+pub mod bench;
 pub mod bus;
 pub mod config;
 pub mod db;

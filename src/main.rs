@@ -40,6 +40,9 @@ enum Command {
         #[arg(long, env = "ELASTICSEARCH_URL")]
         elasticsearch_url: Option<String>,
     },
+    /// Load programs for BENCHMARKS.md.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Rebuild the search index from the database (stop the instances that share the embedded index first).
     Reindex {
         #[command(flatten)]
@@ -47,6 +50,36 @@ enum Command {
         /// Elasticsearch URL, when the index to rebuild is there.
         #[arg(long, env = "ELASTICSEARCH_URL")]
         elasticsearch_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Browse and Search over HTTP against a running server.
+    Catalog {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Scenarios to run (all by default).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        scenario: Vec<folio::bench::catalog::Scenario>,
+        /// Numbers of concurrent clients to run each scenario with.
+        #[arg(long, value_delimiter = ',', default_value = "1,8")]
+        clients: Vec<usize>,
+        /// Seconds per measured run.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
+    /// The SQL statements of a Browse page, straight on the database, for comparison.
+    SqlBrowse {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Numbers of concurrent connections.
+        #[arg(long, value_delimiter = ',', default_value = "1,8")]
+        clients: Vec<usize>,
+        /// Seconds per measured run.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
     },
 }
 
@@ -140,6 +173,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
             reindex(&config, &db).await
+        }
+        Some(Command::Bench(BenchCommand::Catalog {
+            url,
+            scenario,
+            clients,
+            seconds,
+        })) => {
+            let scenarios = if scenario.is_empty() {
+                folio::bench::catalog::Scenario::ALL.to_vec()
+            } else {
+                scenario
+            };
+            folio::bench::catalog::run(
+                &url,
+                &scenarios,
+                &clients,
+                std::time::Duration::from_secs(seconds),
+            )
+            .await
+        }
+        Some(Command::Bench(BenchCommand::SqlBrowse {
+            store,
+            clients,
+            seconds,
+        })) => {
+            let config = store_config(store);
+            let db = folio::db::connect(&config).await?;
+            folio::bench::sql::run(db, &clients, std::time::Duration::from_secs(seconds)).await
         }
         Some(Command::Reindex {
             store,

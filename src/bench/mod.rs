@@ -1,0 +1,84 @@
+//! `folio bench …`: load programs that measure Folio as clients see it, over HTTP against a running
+//! server, and the same work done as bare SQL for comparison. Every response body is checked; a
+//! run with errors says so. Results are meant for BENCHMARKS.md.
+pub mod catalog;
+pub mod sql;
+
+use std::time::Duration;
+
+/// Latencies of one run, in microseconds.
+#[derive(Default)]
+pub struct Samples {
+    pub latencies_us: Vec<u64>,
+    pub errors: u64,
+    pub first_error: Option<String>,
+    pub elapsed: Duration,
+}
+
+impl Samples {
+    /// Merges another client's samples into these.
+    pub fn merge(&mut self, other: Samples) {
+        self.latencies_us.extend(other.latencies_us);
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+
+    fn percentile(sorted: &[u64], p: f64) -> f64 {
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+        sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
+    }
+
+    /// One Markdown table row: name, clients, requests, errors, req/s, p50 ms, p99 ms.
+    pub fn row(&mut self, name: &str, clients: usize) -> String {
+        self.latencies_us.sort_unstable();
+        let n = self.latencies_us.len();
+        let rate = n as f64 / self.elapsed.as_secs_f64().max(1e-9);
+        format!(
+            "| {name} | {clients} | {n} | {} | {rate:.0} | {:.2} | {:.2} |",
+            self.errors,
+            Self::percentile(&self.latencies_us, 50.0),
+            Self::percentile(&self.latencies_us, 99.0),
+        )
+    }
+}
+
+/// The header of the rows `Samples::row` prints.
+pub const TABLE_HEADER: &str = "| scenario | clients | requests | errors | req/s | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- | --- | --- |";
+
+/// SplitMix64, as the seeder uses: reproducible request mixes.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_read_from_the_sorted_samples() {
+        let mut samples = Samples {
+            latencies_us: (1..=100).map(|ms| ms * 1000).collect(),
+            elapsed: Duration::from_secs(1),
+            ..Default::default()
+        };
+        let row = samples.row("x", 1);
+        assert_eq!(row, "| x | 1 | 100 | 0 | 100 | 50.00 | 99.00 |");
+    }
+}
