@@ -29,7 +29,11 @@ impl CatalogQuery {
     ) -> Result<BookConnection> {
         let filter = filter.unwrap_or_default().parse().extend()?;
         let sort = sort.unwrap_or(BookSortInput::Title).into();
-        let page = catalog::browse(&state(ctx).db, &filter, sort, first, after.as_deref())
+        let state = state(ctx);
+        let plan = catalog::shelf_plan(&state.db, &state.counts, &filter)
+            .await
+            .extend()?;
+        let page = catalog::browse(&state.db, &filter, plan, sort, first, after.as_deref())
             .await
             .extend()?;
         let ids: Vec<i64> = page.items.iter().map(|(_, b)| b.id).collect();

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::entities::{author, book, book_author, book_category, category, stock};
 use crate::error::{Error, Result};
+use crate::services::count_cache::CountCache;
 use crate::services::{isbn, money};
 
 /// Largest page a client may ask for.
@@ -66,10 +67,35 @@ impl BookFilter {
         Ok(filter)
     }
 
-    /// Applies the filter to a query over books that are not deleted.
-    pub fn apply(&self, mut query: Select<book::Entity>) -> Select<book::Entity> {
+    /// Applies the filter to a query over books that are not deleted, for counting: the category's
+    /// books are read from its index.
+    pub fn apply(&self, query: Select<book::Entity>) -> Select<book::Entity> {
+        self.apply_with(query, ShelfPlan::FromShelf)
+    }
+
+    /// Applies the filter, reading a category either from its index or by walking the sort order.
+    pub fn apply_with(
+        &self,
+        mut query: Select<book::Entity>,
+        plan: ShelfPlan,
+    ) -> Select<book::Entity> {
         query = query.filter(book::Column::DeletedAt.is_null());
-        if let Some(category_id) = self.category_id {
+        if let (Some(category_id), ShelfPlan::WalkSortOrder) = (self.category_id, plan) {
+            query = query.filter(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(book_category::Entity)
+                    .and_where(
+                        Expr::col((book_category::Entity, book_category::Column::BookId))
+                            .equals((book::Entity, book::Column::Id)),
+                    )
+                    .and_where(
+                        Expr::col((book_category::Entity, book_category::Column::CategoryId))
+                            .eq(category_id),
+                    )
+                    .to_owned(),
+            ));
+        } else if let Some(category_id) = self.category_id {
             query = query.filter(
                 book::Column::Id.in_subquery(
                     Query::select()
@@ -115,6 +141,47 @@ impl BookFilter {
         }
         query
     }
+}
+
+/// How a page reads a category's books. SQLite plans `id IN (books of the shelf)` by reading the
+/// whole shelf and sorting it, which for a shelf of 60,000 books costs ~75 ms; walking the sort
+/// order's index and checking each book's shelf finds a page of 20 in under a millisecond, but
+/// would walk the whole catalog for a shelf of five. So the shelf's (cached) size decides.
+/// PostgreSQL plans both forms the same way, from its own statistics.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ShelfPlan {
+    /// Read the shelf's books from its index, then sort them: for small shelves.
+    FromShelf,
+    /// Walk the sort order and keep the books on the shelf: for large shelves.
+    WalkSortOrder,
+}
+
+/// Shelves with more books than this are walked in sort order (see `ShelfPlan`). At this size a
+/// page of 20 is found within ~10,000 index entries of a million, and a shelf read costs as much.
+pub const LARGE_SHELF: u64 = 2_000;
+
+/// The plan for a page under `filter`, from the shelf's cached size.
+pub async fn shelf_plan(
+    db: &impl ConnectionTrait,
+    counts: &CountCache,
+    filter: &BookFilter,
+) -> Result<ShelfPlan> {
+    let Some(category_id) = filter.category_id else {
+        return Ok(ShelfPlan::FromShelf);
+    };
+    // An author's books are few: reading them first beats any walk, whatever the shelf.
+    if filter.author_id.is_some() {
+        return Ok(ShelfPlan::FromShelf);
+    }
+    let shelf = BookFilter {
+        category_id: Some(category_id),
+        ..Default::default()
+    };
+    Ok(if counts.count(db, &shelf).await? > LARGE_SHELF {
+        ShelfPlan::WalkSortOrder
+    } else {
+        ShelfPlan::FromShelf
+    })
 }
 
 /// Parses an opaque id; a malformed one is BAD_USER_INPUT naming `field`.
@@ -221,13 +288,14 @@ pub fn page_size(first: i32) -> Result<u64> {
 pub async fn browse(
     db: &impl ConnectionTrait,
     filter: &BookFilter,
+    plan: ShelfPlan,
     sort: BookSort,
     first: i32,
     after: Option<&str>,
 ) -> Result<Page<book::Model>> {
     let first = page_size(first)?;
     let after = after.map(|a| Cursor::decode(a, sort)).transpose()?;
-    let mut query = filter.apply(book::Entity::find());
+    let mut query = filter.apply_with(book::Entity::find(), plan);
     use book::Column as C;
     query = match sort {
         BookSort::Title => query.order_by_asc(C::TitleKey).order_by_asc(C::Id),

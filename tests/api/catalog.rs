@@ -656,6 +656,51 @@ async fn a_page_of_fifty_books_costs_the_same_few_statements_as_a_page_of_five(b
     assert!(fifty <= 6, "a page cost {fifty} statements");
 }
 
+async fn both_ways_of_reading_a_shelf_give_the_same_pages(backend: Backend) {
+    use folio::services::catalog::{BookFilter, BookSort, ShelfPlan, browse};
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token().await;
+    for n in 0..12u64 {
+        let mut input = book(n + 1, &format!("Shelf {n:02}"), &format!("{}.00", 20 - n));
+        input["categorySlugs"] = json!([if n % 3 == 0 { "poetry" } else { "drama" }]);
+        create_book(&app, &admin, input).await;
+    }
+    let db = &app.app.as_ref().unwrap().state.db;
+    let categories = app.gql("{ categories { id slug } }", json!({})).await;
+    for category in categories["data"]["categories"].as_array().unwrap() {
+        let filter = BookFilter {
+            category_id: Some(category["id"].as_str().unwrap().parse().unwrap()),
+            ..Default::default()
+        };
+        for sort in [
+            BookSort::Title,
+            BookSort::PriceAsc,
+            BookSort::PriceDesc,
+            BookSort::Newest,
+            BookSort::Rating,
+        ] {
+            let mut pages = Vec::new();
+            for plan in [ShelfPlan::FromShelf, ShelfPlan::WalkSortOrder] {
+                let mut ids = Vec::new();
+                let mut after: Option<String> = None;
+                loop {
+                    let page = browse(db, &filter, plan, sort, 3, after.as_deref())
+                        .await
+                        .unwrap();
+                    ids.extend(page.items.iter().map(|(_, b)| b.id));
+                    if !page.has_next_page {
+                        break;
+                    }
+                    after = page.items.last().map(|(c, _)| c.clone());
+                }
+                pages.push(ids);
+            }
+            assert_eq!(pages[0], pages[1], "{sort:?} in {}", category["slug"]);
+            assert!(!pages[0].is_empty());
+        }
+    }
+}
+
 crate::on_every_backend!(
     a_book_is_found_by_id_and_by_isbn_in_any_form,
     only_admins_manage_the_catalog,
@@ -668,4 +713,5 @@ crate::on_every_backend!(
     a_deleted_book_leaves_browse_but_keeps_its_reviews,
     an_author_lists_their_books,
     a_page_of_fifty_books_costs_the_same_few_statements_as_a_page_of_five,
+    both_ways_of_reading_a_shelf_give_the_same_pages,
 );
