@@ -164,7 +164,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let seeded = folio::seed::seed(&db, books, seed)
                 .await
-                .map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
+                .map_err(|e| cause(e).context("seeding"))?;
             println!(
                 "seeded {} books, {} authors, {} reviews in {:.1} s",
                 seeded.books,
@@ -249,12 +249,21 @@ async fn reindex(config: &Config, db: &sea_orm::DatabaseConnection) -> anyhow::R
         .map_err(|e| anyhow::anyhow!("opening the search index (is a server using it?): {e}"))?;
     let count = folio::relay::reindex(db, &index)
         .await
-        .map_err(|e| anyhow::anyhow!("reindexing: {e}"))?;
+        .map_err(|e| cause(e).context("reindexing"))?;
     println!(
         "indexed {count} books in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The whole story of a service error, for the operator at the terminal (clients only ever see
+/// the generic message of an internal error).
+fn cause(err: folio::error::Error) -> anyhow::Error {
+    match err {
+        folio::error::Error::Internal(cause) => cause,
+        other => anyhow::anyhow!("{other}"),
+    }
 }
 
 fn store_config(store: StoreArgs) -> Config {

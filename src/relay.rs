@@ -134,5 +134,6 @@ pub async fn reindex(db: &DatabaseConnection, index: &SharedIndex) -> Result<u64
             ..Default::default()
         })
         .await?;
+    index.compact().await?;
     Ok(total)
 }

@@ -76,6 +76,11 @@ pub trait SearchIndex: Send + Sync + 'static {
 
     /// Titles and author names that start with `prefix`, best first.
     async fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>>;
+
+    /// Tidies the index after a bulk load (a no-op where the backend manages this itself).
+    async fn compact(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The index shared by the process.

@@ -492,6 +492,40 @@ impl SearchIndex for TantivyIndex {
         self.reader.reload().map_err(internal)
     }
 
+    /// Merges every segment into one: a bulk load leaves dozens, and a search visits each.
+    async fn compact(&self) -> Result<()> {
+        let writer = self.writer.clone();
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            // The writer's own merge policy may be merging some of the same segments in the
+            // background; a merge of a list that changed meanwhile fails, so read it again and retry.
+            let mut last_error = None;
+            for _ in 0..10 {
+                let segments = index.searchable_segment_ids().map_err(internal)?;
+                if segments.len() < 2 {
+                    return Ok(());
+                }
+                let mut writer = writer.lock().unwrap_or_else(|e| e.into_inner());
+                match writer.merge(&segments).wait() {
+                    Ok(_) => {
+                        writer.garbage_collect_files().wait().map_err(internal)?;
+                        return Ok(());
+                    }
+                    Err(err) => last_error = Some(err),
+                }
+                drop(writer);
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+            Err(internal(last_error.map_or_else(
+                || "merge failed".to_owned(),
+                |e| e.to_string(),
+            )))
+        })
+        .await
+        .map_err(internal)??;
+        self.reader.reload().map_err(internal)
+    }
+
     async fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         let this = self.clone_handle();
         let request = request.clone();
