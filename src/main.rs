@@ -283,9 +283,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let demo = config.demo;
     let app = App::build(config).await?;
     let loaded = if demo {
-        folio::demo::load_if_empty(&app.state.db)
+        let loaded = folio::demo::load_if_empty(&app.state.db)
             .await
-            .map_err(|e| anyhow::anyhow!("loading the demo data: {e}"))?
+            .map_err(|e| cause(e).context("loading the demo data"))?;
+        if loaded.books > 0 {
+            tracing::info!(books = loaded.books, "loaded the demo catalog");
+        }
+        loaded.accounts
     } else {
         false
     };
