@@ -117,7 +117,7 @@ async fn load_catalog(db: &DatabaseConnection) -> Result<usize> {
         let book = create_book(db, input).await?;
         // Varied stock: mostly plenty, some low, a few sold out, so every stock status shows.
         let (a, b) = ((n * 7) % 23, (n * 11) % 17);
-        let (a, b) = if n % 13 == 0 {
+        let (a, b) = if n.is_multiple_of(13) {
             (0, 0)
         } else {
             (a as i32, b as i32)
