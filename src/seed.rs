@@ -391,6 +391,9 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
             .await?;
         }
     }
+    // Fresh statistics (both databases keep them): without them PostgreSQL takes the new
+    // million-row tables for empty and scans them whole for every batch the reindex reads.
+    db.execute_unprepared("ANALYZE").await?;
     // The outbox is bypassed; record one row so every index follower knows to look again.
     outbox::record(
         db,
