@@ -29,20 +29,7 @@ impl CatalogQuery {
     ) -> Result<BookConnection> {
         let filter = filter.unwrap_or_default().parse().extend()?;
         let sort = sort.unwrap_or(BookSortInput::Title).into();
-        let state = state(ctx);
-        let plan = catalog::shelf_plan(&state.db, &state.counts, &filter)
-            .await
-            .extend()?;
-        let page = catalog::browse(&state.db, &filter, plan, sort, first, after.as_deref())
-            .await
-            .extend()?;
-        let ids: Vec<i64> = page.items.iter().map(|(_, b)| b.id).collect();
-        crate::loaders::prefetch_books(ctx, &ids).await?;
-        Ok(BookConnection {
-            filter,
-            page,
-            after: after.is_some(),
-        })
+        BookConnection::load(ctx, filter, sort, first, after).await
     }
 
     /// One book; NOT_FOUND if there is none (or it was deleted).

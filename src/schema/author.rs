@@ -1,10 +1,9 @@
 //! The `Author` type.
-use async_graphql::{Context, ID, Object, Result, ResultExt};
+use async_graphql::{Context, ID, Object, Result};
 
 use crate::entities::author;
-use crate::resolvers::state;
 use crate::schema::{BookConnection, BookSortInput};
-use crate::services::catalog::{self, BookFilter};
+use crate::services::catalog::BookFilter;
 
 /// A person who wrote books.
 pub struct Author(pub author::Model);
@@ -41,19 +40,6 @@ impl Author {
             ..Default::default()
         };
         let sort = sort.unwrap_or(BookSortInput::Title).into();
-        let state = state(ctx);
-        let plan = catalog::shelf_plan(&state.db, &state.counts, &filter)
-            .await
-            .extend()?;
-        let page = catalog::browse(&state.db, &filter, plan, sort, first, after.as_deref())
-            .await
-            .extend()?;
-        let ids: Vec<i64> = page.items.iter().map(|(_, b)| b.id).collect();
-        crate::loaders::prefetch_books(ctx, &ids).await?;
-        Ok(BookConnection {
-            filter,
-            page,
-            after: after.is_some(),
-        })
+        BookConnection::load(ctx, filter, sort, first, after).await
     }
 }
