@@ -273,6 +273,18 @@ pub struct Page<T> {
     pub has_next_page: bool,
 }
 
+impl<T> Page<T> {
+    /// The page made of `rows`, read with one row more than `first` to learn whether more follow.
+    pub fn of(mut rows: Vec<T>, first: u64, cursor: impl Fn(&T) -> String) -> Self {
+        let has_next_page = rows.len() as u64 > first;
+        rows.truncate(first as usize);
+        Page {
+            items: rows.into_iter().map(|row| (cursor(&row), row)).collect(),
+            has_next_page,
+        }
+    }
+}
+
 /// Checks a requested page size.
 pub fn page_size(first: i32) -> Result<u64> {
     if first < 1 || first as u64 > MAX_PAGE {
@@ -332,16 +344,8 @@ pub async fn browse(
             }
         };
     }
-    let mut rows = query.limit(first + 1).all(db).await?;
-    let has_next_page = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|b| (Cursor::after(sort, &b).encode(), b))
-            .collect(),
-        has_next_page,
-    })
+    let rows = query.limit(first + 1).all(db).await?;
+    Ok(Page::of(rows, first, |b| Cursor::after(sort, b).encode()))
 }
 
 /// How many books match `filter`.

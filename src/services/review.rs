@@ -157,16 +157,8 @@ pub async fn reviews_of(
             .ok_or_else(|| Error::bad_input("after", "is not a cursor of this list"))?;
         query = query.filter(review::Column::Id.lt(id));
     }
-    let mut rows = query.limit(first + 1).all(db).await?;
-    let has_next_page = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|r| (format!("r{}", r.id), r))
-            .collect(),
-        has_next_page,
-    })
+    let rows = query.limit(first + 1).all(db).await?;
+    Ok(Page::of(rows, first, |r| format!("r{}", r.id)))
 }
 
 /// How many reviews a book has.
