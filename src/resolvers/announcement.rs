@@ -5,6 +5,7 @@ use futures_util::{Stream, StreamExt};
 use super::{state, viewer};
 use crate::auth::AdminGuard;
 use crate::bus::{Delivery, topic};
+use crate::error::Error;
 use crate::schema::Announcement;
 use crate::services::announcement;
 
@@ -26,7 +27,11 @@ impl AnnouncementMutation {
         let event = announcement::announce(state(ctx).bus.as_ref(), author, &message)
             .await
             .extend()?;
-        Ok(Announcement::from_event(&event).expect("announce returns an announcement"))
+        Announcement::from_event(&event)
+            .ok_or_else(|| {
+                Error::internal(anyhow::anyhow!("announce published another kind of event"))
+            })
+            .extend()
     }
 }
 

@@ -99,9 +99,9 @@ pub async fn upgrade(
         connections.track_future(async move {
             match protocol {
                 Some(protocol) => {
-                    Connection::new(state, protocol, header_authorization)
-                        .run(socket)
-                        .await
+                    let (connection, outgoing) =
+                        Connection::new(state, protocol, header_authorization);
+                    connection.run(socket, outgoing).await
                 }
                 None => {
                     let mut socket = socket;
@@ -171,13 +171,17 @@ struct Connection {
     operations: Operations,
     generation: u64,
     outgoing: mpsc::Sender<Message>,
-    outgoing_rx: Option<mpsc::Receiver<Message>>,
 }
 
 impl Connection {
-    fn new(state: AppState, protocol: Protocol, header_authorization: Option<String>) -> Self {
+    /// The connection, and the receiving end of its outgoing messages (for the socket writer).
+    fn new(
+        state: AppState,
+        protocol: Protocol,
+        header_authorization: Option<String>,
+    ) -> (Self, mpsc::Receiver<Message>) {
         let (outgoing, outgoing_rx) = mpsc::channel(OUTGOING_BUFFER);
-        Connection {
+        let connection = Connection {
             state,
             protocol,
             header_authorization,
@@ -187,13 +191,12 @@ impl Connection {
             operations: Arc::default(),
             generation: 0,
             outgoing,
-            outgoing_rx: Some(outgoing_rx),
-        }
+        };
+        (connection, outgoing_rx)
     }
 
-    async fn run(mut self, socket: WebSocket) {
+    async fn run(mut self, socket: WebSocket, mut outgoing_rx: mpsc::Receiver<Message>) {
         let (mut sink, mut incoming) = socket.split();
-        let mut outgoing_rx = self.outgoing_rx.take().expect("taken once");
         let writer = tokio::spawn(async move {
             while let Some(message) = outgoing_rx.recv().await {
                 let closing = matches!(message, Message::Close(_));
