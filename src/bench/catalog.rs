@@ -141,33 +141,20 @@ async fn load(
                 let variables_sent = variables.clone();
                 let sent = Instant::now();
                 let outcome = post(&http, &endpoint, &query, variables).await;
-                let took = sent.elapsed();
-                match outcome {
-                    Ok(body) => {
-                        samples.latencies_us.push(took.as_micros() as u64);
-                        if continues(&variables_sent) && rng.below(2) == 0 {
-                            cursor = body["data"]["books"]["pageInfo"]["endCursor"]
-                                .as_str()
-                                .map(str::to_owned);
-                        }
-                    }
-                    Err(err) => {
-                        samples.errors += 1;
-                        samples.first_error.get_or_insert_with(|| err.to_string());
-                    }
+                samples.record(sent, &outcome);
+                if let Ok(body) = outcome
+                    && continues(&variables_sent)
+                    && rng.below(2) == 0
+                {
+                    cursor = body["data"]["books"]["pageInfo"]["endCursor"]
+                        .as_str()
+                        .map(str::to_owned);
                 }
             }
             samples
         }));
     }
-    let mut all = Samples::default();
-    for task in tasks {
-        if let Ok(samples) = task.await {
-            all.merge(samples);
-        }
-    }
-    all.elapsed = started.elapsed();
-    all
+    Samples::gather(started, tasks).await
 }
 
 fn request(

@@ -25,6 +25,36 @@ impl Samples {
         }
     }
 
+    /// Records one request sent at `sent`: its latency, or its error.
+    pub fn record<T, E: std::fmt::Display>(
+        &mut self,
+        sent: std::time::Instant,
+        outcome: &Result<T, E>,
+    ) {
+        match outcome {
+            Ok(_) => self.latencies_us.push(sent.elapsed().as_micros() as u64),
+            Err(err) => {
+                self.errors += 1;
+                self.first_error.get_or_insert_with(|| err.to_string());
+            }
+        }
+    }
+
+    /// The samples of every client task of a run that started at `started`.
+    pub async fn gather(
+        started: std::time::Instant,
+        tasks: Vec<tokio::task::JoinHandle<Samples>>,
+    ) -> Samples {
+        let mut all = Samples::default();
+        for task in tasks {
+            if let Ok(samples) = task.await {
+                all.merge(samples);
+            }
+        }
+        all.elapsed = started.elapsed();
+        all
+    }
+
     fn percentile(sorted: &[u64], p: f64) -> f64 {
         if sorted.is_empty() {
             return 0.0;

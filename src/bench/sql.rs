@@ -130,24 +130,13 @@ pub async fn run(
                 while Instant::now() < deadline {
                     let (key, id) = &starts[rng.below(starts.len() as u64) as usize];
                     let sent = Instant::now();
-                    match page(&db, key, *id).await {
-                        Ok(()) => samples.latencies_us.push(sent.elapsed().as_micros() as u64),
-                        Err(err) => {
-                            samples.errors += 1;
-                            samples.first_error.get_or_insert_with(|| err.to_string());
-                        }
-                    }
+                    let outcome = page(&db, key, *id).await;
+                    samples.record(sent, &outcome);
                 }
                 samples
             }));
         }
-        let mut all = Samples::default();
-        for task in tasks {
-            if let Ok(samples) = task.await {
-                all.merge(samples);
-            }
-        }
-        all.elapsed = started.elapsed();
+        let mut all = Samples::gather(started, tasks).await;
         println!("{}", all.row("bare SQL of a Browse page", n));
     }
     Ok(())
