@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 use crate::auth::Tokens;
 use crate::bus::SharedBus;
 use crate::config::Config;
+use crate::payment::{SharedProvider, SimulatedProvider};
 use crate::schema::FolioSchema;
 use crate::search::SharedIndex;
 use crate::services::count_cache::CountCache;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub search: SharedIndex,
     /// Counts of books per filter, for `totalCount`.
     pub counts: Arc<CountCache>,
+    /// Where checkouts are charged.
+    pub payments: SharedProvider,
 }
 
 /// A running server.
@@ -60,6 +63,7 @@ impl App {
         let config = Arc::new(config);
         let (db, sql_statements) = db::connect_counted(&config).await?;
         db::migrate(&db).await?;
+        let db_for_payments = db.clone();
         let bus = bus::connect(config.redis_url.as_deref(), &config.bus_prefix).await?;
         let search = crate::search::open(&config).await?;
         let tokens = Tokens::from_config(
@@ -82,6 +86,7 @@ impl App {
             sql_statements,
             search: search.clone(),
             counts: Arc::new(CountCache::default()),
+            payments: Arc::new(SimulatedProvider::new(db_for_payments)),
         };
         state.schema = crate::schema::builder(&config.limits)
             .data(state.clone())
@@ -94,6 +99,14 @@ impl App {
             config.relay_interval,
             shutdown.clone(),
         );
+        crate::relay::spawn_bus_relay(
+            state.db.clone(),
+            state.bus.clone(),
+            config.relay_interval,
+            shutdown.clone(),
+        );
+        crate::workers::spawn_hold_sweeper(state.clone());
+        crate::workers::spawn_payment_recovery(state.clone());
 
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;

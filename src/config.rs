@@ -57,6 +57,12 @@ impl ServeArgs {
         if let Some(secs) = env_parse::<u64>("FOLIO_HOLD_TTL")? {
             config.hold_ttl = Duration::from_secs(secs);
         }
+        if let Some(secs) = env_parse::<u64>("FOLIO_SWEEP_INTERVAL")? {
+            config.sweep_interval = Duration::from_secs(secs.max(1));
+        }
+        if let Some(secs) = env_parse::<u64>("FOLIO_PAYMENT_RECOVERY_AFTER")? {
+            config.payment_recovery_after = Duration::from_secs(secs);
+        }
         if let Some(n) = env_parse("FOLIO_LOW_STOCK")? {
             config.low_stock_threshold = n;
         }
@@ -125,6 +131,19 @@ pub struct Config {
     pub token_ttl: Duration,
     /// How long a cart's stock hold lasts without the cart being touched.
     pub hold_ttl: Duration,
+    /// How often each instance's sweeper looks for lapsed holds.
+    pub sweep_interval: Duration,
+    /// How long an order may stay PENDING_PAYMENT before recovery asks the provider about it. Longer
+    /// than a checkout's own attempts (3 charges of at most `charge_timeout`, plus backoff).
+    pub payment_recovery_after: Duration,
+    /// How often each instance looks for such orders (and prunes old idempotency keys).
+    pub recovery_interval: Duration,
+    /// How long one call to the payment provider may take.
+    pub charge_timeout: Duration,
+    /// How long a repeated checkout waits for the first one's payment to settle.
+    pub checkout_settle_wait: Duration,
+    /// How long idempotency keys are kept (at least 24 hours).
+    pub idempotency_key_ttl: Duration,
     /// At or below this many available units a book is LOW_STOCK.
     pub low_stock_threshold: i64,
     /// Limits on what one GraphQL request may ask for.
@@ -174,6 +193,12 @@ impl Config {
             jwt_secret: None,
             token_ttl: Duration::from_secs(24 * 3600),
             hold_ttl: Duration::from_secs(600),
+            sweep_interval: Duration::from_secs(1),
+            payment_recovery_after: Duration::from_secs(60),
+            recovery_interval: Duration::from_secs(10),
+            charge_timeout: Duration::from_secs(10),
+            checkout_settle_wait: Duration::from_secs(15),
+            idempotency_key_ttl: Duration::from_secs(48 * 3600),
             low_stock_threshold: 5,
             limits: Limits {
                 max_depth: 12,
@@ -187,6 +212,15 @@ impl Config {
             },
             shutdown_grace: Duration::from_secs(10),
             relay_interval: Duration::from_millis(100),
+        }
+    }
+
+    /// What checkout needs of the configuration.
+    pub fn checkout_settings(&self) -> crate::services::checkout::CheckoutSettings {
+        crate::services::checkout::CheckoutSettings {
+            hold_ttl: self.hold_ttl,
+            settle_wait: self.checkout_settle_wait,
+            charge_timeout: self.charge_timeout,
         }
     }
 

@@ -14,6 +14,9 @@
 //!   [`entities`]: sea-orm tables.
 //! - [`auth`]: passwords, tokens, the `Viewer` and guards; [`error`]: the one error enum and its codes.
 //! - [`bus`]: the event bus (in-process or Redis); [`db`]: connecting and migrating.
+//! - [`payment`]: the payment provider trait and the built-in simulated provider.
+//! - [`relay`]: follows the outbox into the search index and onto the event bus; [`workers`]: the
+//!   periodic jobs every instance runs (hold sweeper, payment recovery).
 //! - [`playground`]: the embedded GraphiQL page; [`demo`]: demo accounts for a first start.
 pub mod app;
 pub mod auth;
@@ -25,6 +28,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod loaders;
+pub mod payment;
 pub mod playground;
 pub mod relay;
 pub mod resolvers;
@@ -33,6 +37,7 @@ pub mod search;
 pub mod seed;
 pub mod services;
 pub mod transport;
+pub mod workers;
 
 pub use app::App;
 pub use config::Config;

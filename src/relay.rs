@@ -1,16 +1,22 @@
-//! The outbox relay: follows the outbox and applies committed catalog changes to the search index,
-//! in order, at least once (reapplying a change is harmless: documents are replaced whole). It runs
-//! in every instance for that instance's own embedded index; with a shared index each instance
-//! still follows, and the shared cursor makes the extra work a no-op.
+//! The outbox relays. Two consumers follow the outbox, each with its own cursor:
+//! - the search follower applies committed catalog changes to the search index, in order, at least
+//!   once (reapplying a change is harmless: documents are replaced whole). It runs in every instance
+//!   for that instance's own embedded index; with a shared index each instance still follows, and
+//!   the shared cursor makes the extra work a no-op;
+//! - the bus relay publishes price and stock changes to the event bus, one instance at a time, so
+//!   that each change reaches subscribers on every instance once.
 use std::time::Duration;
 
+use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, Set,
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::entities::book;
+use crate::bus::{Event, EventBus, SharedBus, topic};
+use crate::db::begin_write;
+use crate::entities::{book, outbox_cursor};
 use crate::error::Result;
 use crate::search::{Batch, SharedIndex, load_documents};
 use crate::services::count_cache::CountCache;
@@ -136,4 +142,117 @@ pub async fn reindex(db: &DatabaseConnection, index: &SharedIndex) -> Result<u64
         .await?;
     index.compact().await?;
     Ok(total)
+}
+
+/// The bus relay's cursor in `outbox_cursors`.
+pub const BUS_CONSUMER: &str = "bus";
+
+/// Starts the bus relay's cursor at the end of the log, if it has none yet: a new deployment does
+/// not replay old price and stock changes to today's subscribers.
+pub async fn init_bus_cursor(db: &DatabaseConnection) -> Result<()> {
+    if outbox_cursor::Entity::find_by_id(BUS_CONSUMER.to_owned())
+        .one(db)
+        .await?
+        .is_none()
+    {
+        let last = outbox::last_id(db).await?;
+        outbox_cursor::Entity::insert(outbox_cursor::ActiveModel {
+            consumer: Set(BUS_CONSUMER.to_owned()),
+            last_id: Set(last),
+            updated_at: Set(chrono::Utc::now()),
+        })
+        .on_conflict_do_nothing_on([outbox_cursor::Column::Consumer])
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Publishes the price and stock changes after the bus cursor, one batch; returns how many rows it
+/// passed. One relay publishes at a time across all instances: the cursor row is locked for the
+/// batch (`FOR UPDATE SKIP LOCKED`, so the others skip the round rather than queue), and advanced
+/// in the same transaction. A crash after publishing and before committing republishes the batch;
+/// events carry their outbox id so that subscribers drop the repeats.
+pub async fn publish_once(db: &DatabaseConnection, bus: &dyn EventBus) -> Result<usize> {
+    let txn = begin_write(db).await?;
+    let Some(cursor) = outbox_cursor::Entity::find_by_id(BUS_CONSUMER.to_owned())
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let rows = outbox::read_after(&txn, cursor.last_id, BATCH).await?;
+    let Some((up_to, _)) = rows.last().cloned() else {
+        return Ok(0);
+    };
+    for (change_id, change) in &rows {
+        let (topic, event) = match change.clone() {
+            Change::PriceChanged {
+                book_id,
+                old_minor,
+                new_minor,
+                currency,
+                changed_at,
+            } => (
+                topic::PRICES.to_owned(),
+                Event::PriceChanged {
+                    change_id: *change_id,
+                    book_id,
+                    old_minor,
+                    new_minor,
+                    currency,
+                    changed_at,
+                },
+            ),
+            Change::StockChanged { book_id, available } => (
+                topic::stock(book_id),
+                Event::StockChanged {
+                    change_id: *change_id,
+                    book_id,
+                    available,
+                },
+            ),
+            Change::BookChanged { .. } | Change::BookDeleted { .. } => continue,
+        };
+        bus.publish(&topic, &event).await?;
+    }
+    outbox::advance(&txn, BUS_CONSUMER, up_to).await?;
+    txn.commit().await?;
+    Ok(rows.len())
+}
+
+/// Runs the bus relay until `shutdown`: polls every `interval` when idle, goes on at once while
+/// there is a backlog, and backs off while the bus or the database fails.
+pub fn spawn_bus_relay(
+    db: DatabaseConnection,
+    bus: SharedBus,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(err) = init_bus_cursor(&db).await {
+            tracing::warn!(error = %err, "the bus relay could not read its cursor; retrying");
+        }
+        let mut backoff = interval;
+        loop {
+            let wait = match publish_once(&db, bus.as_ref()).await {
+                Ok(n) if n as u64 == BATCH => Duration::ZERO,
+                Ok(_) => {
+                    backoff = interval;
+                    interval
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "the bus relay could not publish; retrying");
+                    let _ = init_bus_cursor(&db).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    })
 }

@@ -98,6 +98,7 @@ mod tests {
         match delivery {
             Some(Delivery::Event(event)) => match event.as_ref() {
                 Event::Announcement { message, .. } => message.clone(),
+                other => panic!("expected an announcement, got {other:?}"),
             },
             other => panic!("expected an event, got {other:?}"),
         }

@@ -35,12 +35,34 @@ pub enum Event {
         author_id: i64,
         posted_at: chrono::DateTime<chrono::Utc>,
     },
+    /// A book's price changed. `change_id` is its outbox row: subscribers drop repeats by it.
+    PriceChanged {
+        change_id: i64,
+        book_id: i64,
+        old_minor: i64,
+        new_minor: i64,
+        currency: String,
+        changed_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// A book's available stock changed to `available`.
+    StockChanged {
+        change_id: i64,
+        book_id: i64,
+        available: i64,
+    },
 }
 
 /// The topics events are published under. A subscription listens to the topics it needs only.
 pub mod topic {
     /// Storewide announcements.
     pub const ANNOUNCEMENTS: &str = "announcements";
+    /// Every price change (rare, and `priceChanged` without ids needs them all).
+    pub const PRICES: &str = "prices";
+
+    /// The stock changes of one book: the busy topic, so subscribers hear only their books.
+    pub fn stock(book_id: i64) -> String {
+        format!("stock.{book_id}")
+    }
 }
 
 /// Publish/subscribe across every instance that shares the bus.

@@ -1,10 +1,13 @@
 //! Root fields per domain. Resolvers stay thin: check who is asking, call a service, wrap the result.
 pub mod account;
 pub mod announcement;
+pub mod cart;
 pub mod catalog;
+pub mod order;
 pub mod review;
 pub mod search;
 pub mod stock;
+pub mod watch;
 
 use async_graphql::Context;
 

@@ -24,6 +24,7 @@ impl Announcement {
                 author_id: *author_id,
                 posted_at: *posted_at,
             }),
+            _ => None,
         }
     }
 }

@@ -3,21 +3,25 @@
 mod announcement;
 mod author;
 mod book;
+mod cart;
 mod catalog_input;
 mod category;
 mod connection;
 mod extensions;
 mod money;
+mod order;
 mod review;
 mod search;
 mod stock;
 mod user;
+mod watch;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use announcement::Announcement;
 pub use author::Author;
 pub use book::{Book, BookConnection, BookEdge, StockStatus};
+pub use cart::{Cart, CartItem, CheckoutInput, HoldState, PaymentInput};
 pub use catalog_input::{
     AddReviewInput, BookFilterInput, BookSortInput, CreateBookInput, CreateWarehouseInput,
     SetStockInput, UpdateBookInput,
@@ -26,15 +30,18 @@ pub use category::Category;
 pub use connection::PageInfo;
 pub use extensions::{ErrorCodes, QueryLimits};
 pub use money::Money;
+pub use order::{Order, OrderConnection, OrderEdge, OrderItem, Payment, PaymentStatus};
 pub use review::{Review, ReviewConnection, ReviewEdge};
 pub use search::{CategoryFacet, SearchConnection, SearchEdge, Suggestion, SuggestionKind};
 pub use stock::{StockLevel, Warehouse, WarehouseStock};
 pub use user::{AuthPayload, SignInInput, SignUpInput, User};
+pub use watch::{PriceChange, PriceWatch, StockChange};
 
 use crate::config::Limits;
 use crate::resolvers::{
-    account, announcement as announcement_resolvers, catalog, review as review_resolvers,
-    stock as stock_resolvers,
+    account, announcement as announcement_resolvers, cart as cart_resolvers, catalog,
+    order as order_resolvers, review as review_resolvers, stock as stock_resolvers,
+    watch as watch_resolvers,
 };
 
 /// Every query root field, merged from the domains.
@@ -44,6 +51,9 @@ pub struct Query(
     catalog::CatalogQuery,
     crate::resolvers::search::SearchQuery,
     stock_resolvers::StockQuery,
+    cart_resolvers::CartQuery,
+    order_resolvers::OrderQuery,
+    watch_resolvers::WatchQuery,
 );
 
 /// Every mutation, merged from the domains.
@@ -54,11 +64,17 @@ pub struct Mutation(
     catalog::CatalogMutation,
     stock_resolvers::StockMutation,
     review_resolvers::ReviewMutation,
+    cart_resolvers::CartMutation,
+    order_resolvers::OrderMutation,
+    watch_resolvers::WatchMutation,
 );
 
 /// Every subscription, merged from the domains.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(announcement_resolvers::AnnouncementSubscription);
+pub struct Subscription(
+    announcement_resolvers::AnnouncementSubscription,
+    watch_resolvers::WatchSubscription,
+);
 
 /// The schema type served by every transport.
 pub type FolioSchema = Schema<Query, Mutation, Subscription>;

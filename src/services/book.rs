@@ -2,9 +2,10 @@
 //! writes in one transaction, and records an outbox row so search and subscribers follow.
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 
+use crate::db::begin_write;
 use crate::entities::{author, book, book_author, book_category, category};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::services::outbox::{self, Change};
@@ -170,7 +171,7 @@ pub async fn create_book(db: &DatabaseConnection, input: BookInput) -> Result<bo
     let keywords = keywords(input.keywords.unwrap_or_default())?;
 
     let now = chrono::Utc::now();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let created = book::ActiveModel {
         isbn: Set(isbn.as_str().to_owned()),
         title_key: Set(title.to_lowercase()),
@@ -219,7 +220,7 @@ pub async fn update_book(
     id: i64,
     input: BookInput,
 ) -> Result<book::Model> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = book::Entity::find_by_id(id)
         .filter(book::Column::DeletedAt.is_null())
         .one(&txn)
@@ -306,7 +307,7 @@ pub async fn update_book(
 
 /// Hides a book from browse and search; its orders and reviews stay intact.
 pub async fn delete_book(db: &DatabaseConnection, id: i64) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = book::Entity::find_by_id(id)
         .filter(book::Column::DeletedAt.is_null())
         .one(&txn)

@@ -3,11 +3,16 @@
 pub mod account;
 pub mod announcement;
 pub mod book;
+pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod count_cache;
 pub mod isbn;
 pub mod money;
+pub mod order;
 pub mod outbox;
 pub mod review;
 pub mod search;
 pub mod stock;
+pub mod updates;
+pub mod watch;

@@ -55,8 +55,17 @@ pub async fn record(txn: &impl ConnectionTrait, change: &Change) -> Result<()> {
     Ok(())
 }
 
-/// Up to `limit` changes after `after`, in log order. Rows a newer version wrote in a shape this
-/// one cannot read are skipped (with a warning) rather than stalling every consumer.
+/// How long a consumer waits for a missing id to appear before it passes over it. On PostgreSQL
+/// ids are handed out when rows are inserted, not when their transactions commit, so id 7 can
+/// become visible after id 8: a consumer that moved its cursor past 8 would never see 7. So a
+/// consumer stops before a gap until the row after it is this old; by then the transaction that
+/// took the missing id has committed or rolled back (a rolled-back id never appears). Rows are
+/// written just before their transaction commits, so two seconds is ample.
+pub const COMMIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Up to `limit` changes after `after`, in log order, stopping before an id gap younger than
+/// [`COMMIT_GRACE`]. Rows a newer version wrote in a shape this one cannot read are skipped (with a
+/// warning) rather than stalling every consumer.
 pub async fn read_after(
     db: &impl ConnectionTrait,
     after: i64,
@@ -68,16 +77,21 @@ pub async fn read_after(
         .limit(limit)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| match serde_json::from_str(&row.payload) {
-            Ok(change) => Some((row.id, change)),
-            Err(err) => {
-                tracing::warn!(id = row.id, %err, "skipping an unreadable outbox row");
-                None
-            }
-        })
-        .collect())
+    let now = chrono::Utc::now();
+    let grace = chrono::Duration::from_std(COMMIT_GRACE).map_err(Error::internal)?;
+    let mut expected = after + 1;
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.id != expected && now - row.created_at < grace {
+            break;
+        }
+        expected = row.id + 1;
+        match serde_json::from_str(&row.payload) {
+            Ok(change) => changes.push((row.id, change)),
+            Err(err) => tracing::warn!(id = row.id, %err, "skipping an unreadable outbox row"),
+        }
+    }
+    Ok(changes)
 }
 
 /// The id of the newest row (0 when empty).

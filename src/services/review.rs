@@ -3,9 +3,10 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 
+use crate::db::begin_write;
 use crate::entities::{book, review};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::services::catalog::{self, Page, page_size};
@@ -77,7 +78,7 @@ async fn write_review(
     title: Option<String>,
     body: Option<String>,
 ) -> Result<review::Model> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     catalog::find_book(&txn, book_id).await?;
     let now = chrono::Utc::now();
     let existing = review::Entity::find()

@@ -3,9 +3,10 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
+use crate::db::begin_write;
 use crate::entities::{stock, warehouse};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::services::catalog;
@@ -75,7 +76,7 @@ pub async fn set_stock(
     if on_hand < 0 {
         return Err(Error::bad_input("onHand", "must not be negative"));
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     catalog::find_book(&txn, book_id).await?;
     find_warehouse(&txn, warehouse_id).await?;
     let before = available(&stock_of(&txn, book_id).await?);

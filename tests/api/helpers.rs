@@ -455,3 +455,160 @@ pub async fn announce_until_received(
         }
     }
 }
+
+/// Two instances sharing one fresh PostgreSQL database and one Redis bus prefix, as a scaled-out
+/// deployment runs; `None` (with a note) unless both services are configured.
+pub async fn spawn_two_instances(adjust: impl Fn(&mut Config)) -> Option<(TestApp, TestApp)> {
+    let (Ok(pg_url), Ok(redis_url)) = (
+        std::env::var("FOLIO_TEST_DATABASE_URL"),
+        std::env::var("FOLIO_TEST_REDIS_URL"),
+    ) else {
+        say_once_skipped(
+            "FOLIO_TEST_DATABASE_URL and FOLIO_TEST_REDIS_URL are not both set: the two-instance test is skipped",
+        );
+        return None;
+    };
+    let db = PgDatabase::create(&pg_url).await;
+    let prefix = unique("folio_test");
+    let database_url = db.url.clone();
+    let configure = |config: &mut Config| {
+        config.database_url = Some(database_url.clone());
+        config.redis_url = Some(redis_url.clone());
+        config.bus_prefix = prefix.clone();
+        adjust(config);
+    };
+    let mut first = spawn_app_with(Backend::Sqlite, configure).await;
+    let second = spawn_app_with(Backend::Sqlite, configure).await;
+    first._pg = Some(db);
+    Some((first, second))
+}
+
+/// The `data` of a response, or a panic showing its errors.
+pub fn data<'a>(body: &'a Value, field: &str) -> &'a Value {
+    let value = &body["data"][field];
+    assert!(!value.is_null(), "{field} failed: {body}");
+    value
+}
+
+impl TestApp {
+    /// The running app's shared state, for tests that call services directly.
+    pub fn state(&self) -> &folio::app::AppState {
+        &self.app.as_ref().unwrap().state
+    }
+
+    /// Creates a book priced `price` with `units` on hand in one new warehouse; returns its id.
+    pub async fn stocked_book(&self, admin: &str, price: &str, units: i32) -> String {
+        let book_id = self.book(admin, price).await;
+        let warehouse = self.warehouse(admin).await;
+        self.set_stock(admin, &book_id, &warehouse, units).await;
+        book_id
+    }
+
+    /// Creates a book priced `price` with no stock; returns its id.
+    pub async fn book(&self, admin: &str, price: &str) -> String {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed) + 7_000_000;
+        let body = self
+            .gql_as(
+                Some(admin),
+                "mutation($input: CreateBookInput!) { createBook(input: $input) { id } }",
+                json!({ "input": {
+                    "isbn": folio::services::isbn::synthetic(n).as_str(),
+                    "title": format!("Book {n}"), "price": price, "authorNames": ["Author"],
+                    "categorySlugs": ["fiction"], "description": "A book."
+                }}),
+            )
+            .await;
+        data(&body, "createBook")["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a warehouse with a unique name; returns its id.
+    pub async fn warehouse(&self, admin: &str) -> String {
+        let body = self
+            .gql_as(
+                Some(admin),
+                "mutation($n: String!) { createWarehouse(input: {name: $n, region: \"eu\"}) { id } }",
+                json!({ "n": unique("wh") }),
+            )
+            .await;
+        data(&body, "createWarehouse")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Sets the units on hand; returns the `setStock` payload.
+    pub async fn set_stock(&self, admin: &str, book: &str, warehouse: &str, units: i32) -> Value {
+        let body = self
+            .gql_as(
+                Some(admin),
+                "mutation($b: ID!, $w: ID!, $n: Int!) { setStock(input: {bookId: $b, warehouseId: $w, onHand: $n}) {
+                   available stockStatus warehouses { warehouse { id } onHand held } } }",
+                json!({ "b": book, "w": warehouse, "n": units }),
+            )
+            .await;
+        data(&body, "setStock").clone()
+    }
+
+    /// The book's available units and (on hand, held) per warehouse, read as the admin sees them.
+    pub async fn stock_of(&self, book: &str) -> (i64, Vec<(i64, i64)>) {
+        let rows = folio::services::stock::stock_of(&self.state().db, book.parse().unwrap())
+            .await
+            .unwrap();
+        (
+            folio::services::stock::available(&rows),
+            rows.iter()
+                .map(|r| (i64::from(r.on_hand), i64::from(r.held)))
+                .collect(),
+        )
+    }
+
+    /// Subscribes `ws` (graphql-transport-ws, already acknowledged) to `query` as operation `id`.
+    pub async fn subscribe(ws: &mut WsClient, id: &str, query: &str, variables: Value) {
+        ws.send(json!({ "id": id, "type": "subscribe",
+            "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+}
+
+/// Runs `change` every 200 ms until `ws` receives a `next` for operation `id`, and returns its data.
+/// Subscriptions start listening a moment after `subscribe` is sent, and the protocol has no
+/// "subscribed" message: this is how a test knows one is live without sleeping blind.
+pub async fn change_until_next<F, Fut>(ws: &mut WsClient, id: &str, mut change: F) -> Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the subscription never received anything"
+        );
+        change().await;
+        if let Some(value) = next_within(ws, Duration::from_millis(200)).await {
+            assert_eq!(value["id"], id, "{value}");
+            return value["payload"]["data"].clone();
+        }
+    }
+}
+
+/// The next `next` message within `wait`, skipping keep-alives; panics on anything else.
+pub async fn next_within(ws: &mut WsClient, wait: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match ws.next_frame(left).await? {
+            Message::Text(text) => {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                match value["type"].as_str() {
+                    Some("ping" | "pong" | "ka") => continue,
+                    Some("next") => return Some(value),
+                    _ => panic!("unexpected {value}"),
+                }
+            }
+            _ => continue,
+        }
+    }
+}

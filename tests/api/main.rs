@@ -4,11 +4,14 @@
 mod helpers;
 
 mod accounts;
+mod cart;
 mod catalog;
+mod checkout;
 mod contract;
 mod elastic;
 mod http;
 mod processes;
 mod search;
+mod updates;
 mod ws_legacy;
 mod ws_protocol;

@@ -241,6 +241,7 @@ async fn suggestions_complete_titles_and_author_names(backend: Backend) {
     let app = spawn_app(backend).await;
     shelf(&app).await;
     search_until(&app, "melville", json!(null), |b| titles(b).len() == 2).await;
+    search_until(&app, "prejudice", json!(null), |b| titles(b).len() == 1).await;
     let body = app
         .gql("{ her: suggest(prefix: \"her\") { text kind authorId bookId } pri: suggest(prefix: \"pride an\", first: 8) { text kind bookId } }", json!({}))
         .await;

@@ -1,0 +1,28 @@
+//! An order: what a checkout bought, its total and where its payment stands.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub user_id: i64,
+    /// PENDING_PAYMENT, PAID, CANCELLED, REFUNDED or PAYMENT_FAILED.
+    pub status: String,
+    pub total_minor: i64,
+    pub currency: String,
+    /// The idempotency key the payment provider knows this order's charge by.
+    #[sea_orm(unique)]
+    pub payment_key: String,
+    /// PENDING, SUCCEEDED, DECLINED, FAILED or REFUNDED.
+    pub payment_status: String,
+    /// The provider's reference for the charge, once there is one.
+    pub payment_reference: Option<String>,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,24 @@
+//! The simulated payment provider's ledger: one row per charge idempotency key.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "simulated_charges")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub idempotency_key: String,
+    pub token: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    /// CHARGED, REFUNDED, DECLINED or FAILED_ONCE (the transient failure `tok_fail_once` asks for).
+    pub status: String,
+    pub reference: String,
+    /// Charge attempts made with this key.
+    pub attempts: i32,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,539 @@
+//! Checkout: the cart becomes an order at the cart's prices, its holds become the order's
+//! allocations, and the payment provider is charged, exactly once per (user, idempotency key).
+//!
+//! 1. One transaction inserts the idempotency key, creates the order (PENDING_PAYMENT) and moves the
+//!    cart's holds to it. The key's primary key is the arbiter: a concurrent repeat, on this
+//!    instance or another, conflicts on it and waits for the first one's outcome instead.
+//! 2. The provider is charged with the order's `payment_key`, retried on transient failures; the
+//!    provider charges a key at most once.
+//! 3. A second transaction settles the order: PAID (allocations sold), or PAYMENT_FAILED with the
+//!    units put back in the cart, still held. Settling is a guarded status update, so it happens once.
+//!
+//! If the process dies between 2 and 3, `settle_stale_payments` (at start and periodically, on every
+//! instance) asks the provider about the order's key and settles it either way.
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+use crate::db::begin_write;
+use crate::entities::{
+    book, cart, cart_item, hold, idempotency_key, order, order_allocation, order_item,
+};
+use crate::error::{Error, Result};
+use crate::payment::{ChargeRequest, PaymentError, PaymentProvider};
+use crate::services::cart::{add_hold, hold_units, lock_cart, record_stock_changes};
+use crate::services::order::{
+    OrderStatus, StockReturn, move_allocated_stock, payment_status, set_status,
+};
+
+/// The timings checkout works with.
+#[derive(Clone, Debug)]
+pub struct CheckoutSettings {
+    /// How long holds last once a failed payment puts them back in the cart.
+    pub hold_ttl: Duration,
+    /// How long a repeated checkout waits for the first one's payment to settle.
+    pub settle_wait: Duration,
+    /// How long one call to the provider may take before it counts as a transient failure.
+    pub charge_timeout: Duration,
+}
+
+/// Charge attempts per checkout (the provider's idempotency makes retries safe).
+const CHARGE_ATTEMPTS: u32 = 3;
+
+/// Checks out the user's cart with `token`, once per `key`: a repeat with the same key and cart
+/// returns the same order (waiting for its payment to settle), the same key with another cart or
+/// token is IDEMPOTENCY_CONFLICT, a declined card is PAYMENT_DECLINED with the cart left as it was.
+pub async fn checkout(
+    db: &DatabaseConnection,
+    provider: &dyn PaymentProvider,
+    settings: &CheckoutSettings,
+    user_id: i64,
+    key: &str,
+    token: &str,
+) -> Result<order::Model> {
+    let key = key.trim();
+    if key.is_empty() || key.chars().count() > 255 || key.chars().any(char::is_control) {
+        return Err(Error::bad_input(
+            "idempotencyKey",
+            "must be 1 to 255 printable characters",
+        ));
+    }
+    let token = token.trim();
+    if token.is_empty() || token.len() > 100 {
+        return Err(Error::bad_input(
+            "payment.token",
+            "must be 1 to 100 characters",
+        ));
+    }
+    if let Some(existing) = find_key(db, user_id, key).await? {
+        return repeat(db, settings, user_id, &existing, token).await;
+    }
+    let order = match begin_order(db, user_id, key, token).await? {
+        Begun::Order(order) => order,
+        Begun::Repeat => {
+            let existing = find_key(db, user_id, key).await?.ok_or_else(|| {
+                Error::internal(anyhow::anyhow!("idempotency key conflicted but is missing"))
+            })?;
+            return repeat(db, settings, user_id, &existing, token).await;
+        }
+    };
+    let request = ChargeRequest {
+        idempotency_key: order.payment_key.clone(),
+        token: token.to_owned(),
+        amount_minor: order.total_minor,
+        currency: order.currency.clone(),
+    };
+    match charge_with_retries(provider, &request, settings.charge_timeout).await {
+        Ok(charge) => settle_paid(db, provider, &order, &charge.reference).await?,
+        Err(PaymentError::Declined) => {
+            settle_failed(db, &order, payment_status::DECLINED, settings.hold_ttl).await?;
+            return Err(Error::PaymentDeclined);
+        }
+        // The provider may or may not have charged: the order stays PENDING_PAYMENT until recovery
+        // asks the provider, and a repeat of this checkout returns it as it then stands.
+        Err(PaymentError::Transient(cause)) => {
+            tracing::warn!(order_id = order.id, %cause, "payment outcome unknown; left for recovery");
+        }
+    }
+    reload(db, order.id).await
+}
+
+async fn find_key(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    key: &str,
+) -> Result<Option<idempotency_key::Model>> {
+    Ok(
+        idempotency_key::Entity::find_by_id((user_id, key.to_owned()))
+            .one(db)
+            .await?,
+    )
+}
+
+async fn reload(db: &impl ConnectionTrait, order_id: i64) -> Result<order::Model> {
+    order::Entity::find_by_id(order_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("order"))
+}
+
+/// The request a key stands for: the cart's lines and the payment token, written canonically.
+fn fingerprint(lines: &[cart_item::Model], token: &str) -> String {
+    let mut parts: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{}x{}@{}{}",
+                l.book_id, l.quantity, l.unit_price_minor, l.currency
+            )
+        })
+        .collect();
+    parts.sort();
+    format!("{}|{token}", parts.join(","))
+}
+
+/// A checkout repeated with a key already used. The first call emptied the cart, so an empty cart
+/// is a plain retry (only the token must match); a cart with lines must be the same cart.
+async fn repeat(
+    db: &DatabaseConnection,
+    settings: &CheckoutSettings,
+    user_id: i64,
+    existing: &idempotency_key::Model,
+    token: &str,
+) -> Result<order::Model> {
+    let lines = match cart::Entity::find()
+        .filter(cart::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+    {
+        Some(cart) => {
+            cart_item::Entity::find()
+                .filter(cart_item::Column::CartId.eq(cart.id))
+                .all(db)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let same = if lines.is_empty() {
+        existing.request.rsplit_once('|').map(|(_, t)| t) == Some(token)
+    } else {
+        existing.request == fingerprint(&lines, token)
+    };
+    if !same {
+        return Err(Error::IdempotencyConflict);
+    }
+    let order_id = existing
+        .order_id
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("idempotency key without an order")))?;
+    let deadline = tokio::time::Instant::now() + settings.settle_wait;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        let order = reload(db, order_id).await?;
+        let pending = OrderStatus::from_db(&order.status) == OrderStatus::PendingPayment;
+        if !pending || tokio::time::Instant::now() >= deadline {
+            if order.payment_status == payment_status::DECLINED {
+                return Err(Error::PaymentDeclined);
+            }
+            return Ok(order);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+enum Begun {
+    Order(order::Model),
+    /// Another call with the same key got there first.
+    Repeat,
+}
+
+/// Step 1: key, order and allocations, in one transaction.
+async fn begin_order(
+    db: &DatabaseConnection,
+    user_id: i64,
+    key: &str,
+    token: &str,
+) -> Result<Begun> {
+    let txn = begin_write(db).await?;
+    let now = chrono::Utc::now();
+    let cart = lock_cart(&txn, user_id).await?;
+    let lines = match &cart {
+        Some(cart) => {
+            cart_item::Entity::find()
+                .filter(cart_item::Column::CartId.eq(cart.id))
+                .all(&txn)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let (Some(cart), false) = (cart, lines.is_empty()) else {
+        drop(txn);
+        // Maybe the cart is empty because a concurrent call with this key just checked it out.
+        return match find_key(db, user_id, key).await? {
+            Some(_) => Ok(Begun::Repeat),
+            None => Err(Error::Conflict("your cart is empty".into())),
+        };
+    };
+    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        user_id: Set(user_id),
+        key: Set(key.to_owned()),
+        request: Set(fingerprint(&lines, token)),
+        order_id: Set(None),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([
+        idempotency_key::Column::UserId,
+        idempotency_key::Column::Key,
+    ])
+    .exec_without_returning(&txn)
+    .await?;
+    if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(Begun::Repeat);
+    }
+    let currency = lines[0].currency.clone();
+    if lines.iter().any(|l| l.currency != currency) {
+        return Err(Error::Conflict(
+            "the cart mixes currencies; check out one currency at a time".into(),
+        ));
+    }
+    // Lines whose hold lapsed are held again now, or the checkout fails with nothing changed.
+    let mut reheld = BTreeSet::new();
+    for line in lines.iter().filter(|l| l.held < l.quantity) {
+        hold_units(&txn, cart.id, line.book_id, line.quantity - line.held).await?;
+        reheld.insert(line.book_id);
+    }
+    let titles: Vec<(i64, String)> = book::Entity::find()
+        .select_only()
+        .column(book::Column::Id)
+        .column(book::Column::Title)
+        .filter(book::Column::Id.is_in(lines.iter().map(|l| l.book_id)))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let total: i64 = lines
+        .iter()
+        .map(|l| l.unit_price_minor * i64::from(l.quantity))
+        .sum();
+    let created = order::ActiveModel {
+        user_id: Set(user_id),
+        status: Set(OrderStatus::PendingPayment.as_str().to_owned()),
+        total_minor: Set(total),
+        currency: Set(currency),
+        payment_key: Set(format!("folio:{user_id}:{key}")),
+        payment_status: Set(payment_status::PENDING.to_owned()),
+        payment_reference: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    order_item::Entity::insert_many(lines.iter().map(|l| {
+        order_item::ActiveModel {
+            order_id: Set(created.id),
+            book_id: Set(l.book_id),
+            title: Set(titles
+                .iter()
+                .find(|(id, _)| *id == l.book_id)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default()),
+            quantity: Set(l.quantity),
+            unit_price_minor: Set(l.unit_price_minor),
+            currency: Set(l.currency.clone()),
+        }
+    }))
+    .exec_without_returning(&txn)
+    .await?;
+    let holds = hold::Entity::find()
+        .filter(hold::Column::CartId.eq(cart.id))
+        .all(&txn)
+        .await?;
+    order_allocation::Entity::insert_many(holds.iter().map(|h| order_allocation::ActiveModel {
+        order_id: Set(created.id),
+        book_id: Set(h.book_id),
+        warehouse_id: Set(h.warehouse_id),
+        quantity: Set(h.quantity),
+    }))
+    .exec_without_returning(&txn)
+    .await?;
+    hold::Entity::delete_many()
+        .filter(hold::Column::CartId.eq(cart.id))
+        .exec(&txn)
+        .await?;
+    cart_item::Entity::delete_many()
+        .filter(cart_item::Column::CartId.eq(cart.id))
+        .exec(&txn)
+        .await?;
+    idempotency_key::Entity::update_many()
+        .col_expr(idempotency_key::Column::OrderId, Expr::val(created.id))
+        .filter(idempotency_key::Column::UserId.eq(user_id))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .exec(&txn)
+        .await?;
+    record_stock_changes(&txn, &reheld).await?;
+    txn.commit().await?;
+    Ok(Begun::Order(created))
+}
+
+/// Step 2: the charge, retried with backoff while the provider fails transiently.
+async fn charge_with_retries(
+    provider: &dyn PaymentProvider,
+    request: &ChargeRequest,
+    timeout: Duration,
+) -> std::result::Result<crate::payment::Charge, PaymentError> {
+    let mut last = PaymentError::Transient("not attempted".into());
+    for attempt in 0..CHARGE_ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(50 * 2u64.pow(attempt))).await;
+        }
+        match tokio::time::timeout(timeout, provider.charge(request)).await {
+            Ok(Ok(charge)) => return Ok(charge),
+            Ok(Err(PaymentError::Declined)) => return Err(PaymentError::Declined),
+            Ok(Err(transient)) => last = transient,
+            Err(_) => last = PaymentError::Transient("the provider did not answer in time".into()),
+        }
+    }
+    Err(last)
+}
+
+/// Step 3, paid: the order's held units are sold. If the order was settled otherwise meanwhile
+/// (cancelled, or failed by recovery), the charge must not stand: it is refunded.
+pub(crate) async fn settle_paid(
+    db: &DatabaseConnection,
+    provider: &dyn PaymentProvider,
+    order: &order::Model,
+    reference: &str,
+) -> Result<()> {
+    let txn = begin_write(db).await?;
+    let moved = set_status(
+        &txn,
+        order.id,
+        OrderStatus::PendingPayment,
+        OrderStatus::Paid,
+        payment_status::SUCCEEDED,
+        Some(reference),
+    )
+    .await?;
+    if moved {
+        move_allocated_stock(&txn, order.id, StockReturn::Sell).await?;
+    }
+    txn.commit().await?;
+    if !moved {
+        tracing::warn!(
+            order_id = order.id,
+            "a charge landed on a settled order; refunding it"
+        );
+        provider
+            .refund(&order.payment_key)
+            .await
+            .map_err(|err| Error::internal(anyhow::anyhow!("refund failed: {err}")))?;
+    }
+    Ok(())
+}
+
+/// Step 3, failed: the order is PAYMENT_FAILED and its units go back into the user's cart, still
+/// held (renewed for `hold_ttl`), at the prices they had.
+pub(crate) async fn settle_failed(
+    db: &DatabaseConnection,
+    order: &order::Model,
+    payment: &str,
+    hold_ttl: Duration,
+) -> Result<bool> {
+    let txn = begin_write(db).await?;
+    let moved = set_status(
+        &txn,
+        order.id,
+        OrderStatus::PendingPayment,
+        OrderStatus::PaymentFailed,
+        payment,
+        None,
+    )
+    .await?;
+    if moved {
+        let now = chrono::Utc::now();
+        let cart = lock_cart(&txn, order.user_id)
+            .await?
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("the order's cart is gone")))?;
+        let allocations = order_allocation::Entity::find()
+            .filter(order_allocation::Column::OrderId.eq(order.id))
+            .all(&txn)
+            .await?;
+        for a in &allocations {
+            add_hold(&txn, cart.id, a.book_id, a.warehouse_id, a.quantity).await?;
+        }
+        for item in crate::services::order::items_of(&txn, order.id).await? {
+            put_back_line(&txn, cart.id, &item, now, now + hold_ttl).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// Adds an order line back to the cart as a held line (merged with one added since).
+async fn put_back_line(
+    txn: &impl ConnectionTrait,
+    cart_id: i64,
+    item: &order_item::Model,
+    now: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let excluded = |col: cart_item::Column| Expr::col((Alias::new("excluded"), col));
+    let current = |col: cart_item::Column| Expr::col((cart_item::Entity, col));
+    cart_item::Entity::insert(cart_item::ActiveModel {
+        cart_id: Set(cart_id),
+        book_id: Set(item.book_id),
+        quantity: Set(item.quantity),
+        held: Set(item.quantity),
+        unit_price_minor: Set(item.unit_price_minor),
+        currency: Set(item.currency.clone()),
+        reserved_until: Set(until),
+        added_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([cart_item::Column::CartId, cart_item::Column::BookId])
+            .value(
+                cart_item::Column::Quantity,
+                current(cart_item::Column::Quantity).add(excluded(cart_item::Column::Quantity)),
+            )
+            .value(
+                cart_item::Column::Held,
+                current(cart_item::Column::Held).add(excluded(cart_item::Column::Held)),
+            )
+            .value(
+                cart_item::Column::ReservedUntil,
+                excluded(cart_item::Column::ReservedUntil),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Orders looked at per recovery pass.
+const RECOVERY_BATCH: u64 = 100;
+
+/// Settles orders left PENDING_PAYMENT for longer than `older_than` (their checkout died or gave
+/// up): the provider is asked about each order's key, and the order becomes PAID if it was charged,
+/// PAYMENT_FAILED (units back in the cart) if not. Safe on every instance at once. Returns how many
+/// it settled.
+pub async fn settle_stale_payments(
+    db: &DatabaseConnection,
+    provider: &dyn PaymentProvider,
+    older_than: Duration,
+    hold_ttl: Duration,
+) -> Result<usize> {
+    let cutoff = chrono::Utc::now() - older_than;
+    let stale = order::Entity::find()
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(order::Column::CreatedAt.lt(cutoff))
+        .order_by_asc(order::Column::CreatedAt)
+        .limit(RECOVERY_BATCH)
+        .all(db)
+        .await?;
+    let mut settled = 0;
+    for order in stale {
+        match provider.find_charge(&order.payment_key).await {
+            Ok(Some(charge)) if !charge.refunded => {
+                settle_paid(db, provider, &order, &charge.reference).await?;
+                settled += 1;
+            }
+            Ok(_) => {
+                if settle_failed(db, &order, payment_status::FAILED, hold_ttl).await? {
+                    settled += 1;
+                }
+            }
+            Err(err) => {
+                tracing::warn!(order_id = order.id, %err, "cannot ask the provider yet; will retry")
+            }
+        }
+    }
+    Ok(settled)
+}
+
+/// Forgets idempotency keys older than `older_than` (kept at least 24 hours).
+pub async fn prune_idempotency_keys(db: &DatabaseConnection, older_than: Duration) -> Result<u64> {
+    let cutoff = chrono::Utc::now() - older_than;
+    Ok(idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(book_id: i64, quantity: i32) -> cart_item::Model {
+        cart_item::Model {
+            cart_id: 1,
+            book_id,
+            quantity,
+            held: quantity,
+            unit_price_minor: 1299,
+            currency: "USD".into(),
+            reserved_until: chrono::Utc::now(),
+            added_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_same_cart_in_any_order_is_the_same_request() {
+        let a = fingerprint(&[line(1, 2), line(2, 1)], "tok_visa");
+        let b = fingerprint(&[line(2, 1), line(1, 2)], "tok_visa");
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn another_quantity_or_token_is_another_request() {
+        let a = fingerprint(&[line(1, 2)], "tok_visa");
+        assert_ne!(a, fingerprint(&[line(1, 3)], "tok_visa"));
+        assert_ne!(a, fingerprint(&[line(1, 2)], "tok_declined"));
+    }
+}
