@@ -79,11 +79,16 @@ pub fn spawn_follower(
                     backoff = interval;
                     interval
                 }
-                Ok(_) => {
+                Ok(applied) => {
                     // Something in the catalog changed, maybe on another instance.
                     counts.invalidate();
                     backoff = interval;
-                    Duration::ZERO
+                    // A full batch means a backlog: go on at once. A partial one caught up.
+                    if applied as u64 == BATCH {
+                        Duration::ZERO
+                    } else {
+                        interval
+                    }
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "the search index could not follow the outbox; retrying");
