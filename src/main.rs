@@ -70,6 +70,25 @@ enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         seconds: u64,
     },
+    /// Buyers racing to add one book to their carts and check out, against a running server; then
+    /// what the database says was sold and held (it fails on a single oversold unit).
+    HotBook {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The server's database (the admin is created there, and the result read from it).
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Concurrent buyers.
+        #[arg(long, default_value_t = 256)]
+        buyers: usize,
+        /// Units of the book on hand at the start.
+        #[arg(long, default_value_t = 10_000)]
+        units: i32,
+        /// Longest the race may last, in seconds (it ends sooner when the book sells out).
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
     /// The SQL statements of a Browse page, straight on the database, for comparison.
     SqlBrowse {
         #[command(flatten)]
@@ -192,6 +211,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::time::Duration::from_secs(seconds),
             )
             .await
+        }
+        Some(Command::Bench(BenchCommand::HotBook {
+            url,
+            store,
+            buyers,
+            units,
+            seconds,
+        })) => {
+            let config = store_config(store);
+            let db = folio::db::connect(&config).await?;
+            let options = folio::bench::checkout::HotBook {
+                url,
+                buyers,
+                units,
+                duration: std::time::Duration::from_secs(seconds),
+            };
+            folio::bench::checkout::run(&db, options).await
         }
         Some(Command::Bench(BenchCommand::SqlBrowse {
             store,

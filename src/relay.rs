@@ -5,6 +5,7 @@
 //!   the shared cursor makes the extra work a no-op;
 //! - the bus relay publishes price and stock changes to the event bus, one instance at a time, so
 //!   that each change reaches subscribers on every instance once.
+use std::collections::HashMap;
 use std::time::Duration;
 
 use sea_orm::sea_query::{LockBehavior, LockType};
@@ -16,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bus::{Event, EventBus, SharedBus, topic};
 use crate::db::begin_write;
-use crate::entities::{book, outbox_cursor};
+use crate::entities::{book, outbox_cursor, stock};
 use crate::error::Result;
 use crate::search::{Batch, SharedIndex, load_documents};
 use crate::services::count_cache::CountCache;
@@ -178,7 +179,16 @@ pub async fn init_bus_cursor(db: &DatabaseConnection) -> Result<()> {
 /// batch (`FOR UPDATE SKIP LOCKED`, so the others skip the round rather than queue), and advanced
 /// in the same transaction. A crash after publishing and before committing republishes the batch;
 /// events carry their outbox id so that subscribers drop the repeats.
-pub async fn publish_once(db: &DatabaseConnection, bus: &dyn EventBus) -> Result<usize> {
+///
+/// Price changes are published one per change. Stock changes are published one per book per batch,
+/// with the available count read now: a hot book that 200 carts touch in a batch costs its
+/// subscribers one event, not 200, and a batch whose changes cancel out (or that only turned held
+/// units into sold ones) sends nothing. `last_stock` remembers what this relay last sent per book.
+pub async fn publish_once(
+    db: &DatabaseConnection,
+    bus: &dyn EventBus,
+    last_stock: &mut HashMap<i64, i64>,
+) -> Result<usize> {
     let txn = begin_write(db).await?;
     let Some(cursor) = outbox_cursor::Entity::find_by_id(BUS_CONSUMER.to_owned())
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
@@ -191,36 +201,56 @@ pub async fn publish_once(db: &DatabaseConnection, bus: &dyn EventBus) -> Result
     let Some((up_to, _)) = rows.last().cloned() else {
         return Ok(0);
     };
+    // Book → the last outbox id that touched its stock in this batch.
+    let mut stock_books: HashMap<i64, i64> = HashMap::new();
     for (change_id, change) in &rows {
-        let (topic, event) = match change.clone() {
+        match change.clone() {
             Change::PriceChanged {
                 book_id,
                 old_minor,
                 new_minor,
                 currency,
                 changed_at,
-            } => (
-                topic::PRICES.to_owned(),
-                Event::PriceChanged {
+            } => {
+                let event = Event::PriceChanged {
                     change_id: *change_id,
                     book_id,
                     old_minor,
                     new_minor,
                     currency,
                     changed_at,
-                },
-            ),
-            Change::StockChanged { book_id, available } => (
-                topic::stock(book_id),
-                Event::StockChanged {
-                    change_id: *change_id,
-                    book_id,
-                    available,
-                },
-            ),
-            Change::BookChanged { .. } | Change::BookDeleted { .. } => continue,
-        };
-        bus.publish(&topic, &event).await?;
+                };
+                bus.publish(topic::PRICES, &event).await?;
+            }
+            Change::StockChanged { book_id } => {
+                stock_books.insert(book_id, *change_id);
+            }
+            Change::BookChanged { .. } | Change::BookDeleted { .. } => {}
+        }
+    }
+    if !stock_books.is_empty() {
+        let ids: Vec<i64> = stock_books.keys().copied().collect();
+        let mut available: HashMap<i64, i64> = ids.iter().map(|id| (*id, 0)).collect();
+        for row in stock::Entity::find()
+            .filter(stock::Column::BookId.is_in(ids))
+            .all(&txn)
+            .await?
+        {
+            *available.entry(row.book_id).or_default() += i64::from(row.available());
+        }
+        for (book_id, change_id) in stock_books {
+            let now = available.get(&book_id).copied().unwrap_or(0);
+            if last_stock.get(&book_id) == Some(&now) {
+                continue;
+            }
+            let event = Event::StockChanged {
+                change_id,
+                book_id,
+                available: now,
+            };
+            bus.publish(&topic::stock(book_id), &event).await?;
+            last_stock.insert(book_id, now);
+        }
     }
     outbox::advance(&txn, BUS_CONSUMER, up_to).await?;
     txn.commit().await?;
@@ -240,8 +270,9 @@ pub fn spawn_bus_relay(
             tracing::warn!(error = %err, "the bus relay could not read its cursor; retrying");
         }
         let mut backoff = interval;
+        let mut last_stock = HashMap::new();
         loop {
-            let wait = match publish_once(&db, bus.as_ref()).await {
+            let wait = match publish_once(&db, bus.as_ref(), &mut last_stock).await {
                 Ok(n) if n as u64 == BATCH => Duration::ZERO,
                 Ok(_) => {
                     backoff = interval;

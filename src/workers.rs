@@ -3,14 +3,14 @@
 //! failure: the hold sweeper and payment recovery.
 
 use crate::app::AppState;
-use crate::services::{cart, checkout};
+use crate::services::{checkout, hold};
 
 /// Releases lapsed cart holds every `sweep_interval`, until shutdown.
 pub fn spawn_hold_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             // While holds keep lapsing, look again soon; when none did, wait the full interval.
-            let wait = match cart::release_lapsed_holds(&state.db, chrono::Utc::now()).await {
+            let wait = match hold::release_lapsed_holds(&state.db, chrono::Utc::now()).await {
                 Ok(n) if n > 0 => {
                     tracing::debug!(released = n, "released lapsed holds");
                     metrics::counter!("folio_holds_released_total").increment(n as u64);

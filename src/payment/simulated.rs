@@ -75,14 +75,14 @@ impl PaymentProvider for SimulatedProvider {
             "tok_fail_once" => FAILED_ONCE,
             _ => DECLINED,
         };
-        let reference = format!("sim_{}", uuid_like());
+        let reference = format!("sim_{}", random_reference());
         let inserted = simulated_charge::Entity::insert(simulated_charge::ActiveModel {
             idempotency_key: Set(request.idempotency_key.clone()),
             token: Set(request.token.clone()),
             amount_minor: Set(request.amount_minor),
             currency: Set(request.currency.clone()),
             status: Set(first.to_owned()),
-            reference: Set(reference),
+            reference: Set(reference.clone()),
             attempts: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -94,11 +94,7 @@ impl PaymentProvider for SimulatedProvider {
         if matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
             return match first {
                 CHARGED => Ok(Charge {
-                    reference: self
-                        .entry(&request.idempotency_key)
-                        .await?
-                        .map(|e| e.reference)
-                        .unwrap_or_default(),
+                    reference,
                     refunded: false,
                 }),
                 FAILED_ONCE => Err(PaymentError::Transient(
@@ -158,7 +154,7 @@ impl PaymentProvider for SimulatedProvider {
 }
 
 /// A random reference, like the ones real providers hand out.
-fn uuid_like() -> String {
+fn random_reference() -> String {
     use rand::Rng;
     let mut rng = rand::rng();
     (0..20)

@@ -1,22 +1,20 @@
-//! Carts and the stock they hold. Every unit in a cart is held in a warehouse with one guarded
-//! statement (`held = held + q WHERE on_hand - held >= q`), so however many buyers race, the units
-//! held and sold never exceed the units on hand. A hold lasts `hold_ttl` from the cart's last touch;
-//! the sweeper (`release_lapsed_holds`) gives lapsed holds back, and the next touch takes them again
-//! if the stock is still there.
+//! Carts: one per user, a line per book at the price it was added at. Every unit in a cart is held
+//! (`services::hold`) for `hold_ttl` from the cart's last touch; the sweeper gives lapsed holds back,
+//! and the next touch takes them again if the stock is still there.
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::begin_write;
-use crate::entities::{cart, cart_item, hold, stock};
+use crate::entities::{cart, cart_item};
 use crate::error::{Error, Result};
 use crate::services::catalog;
-use crate::services::outbox::{self, Change};
+use crate::services::hold::{hold_units, record_stock_changes, release_units};
 
 /// Most units of one book a cart may hold.
 pub const MAX_QUANTITY: i32 = 1000;
@@ -130,13 +128,12 @@ async fn change_line(
         .await?;
     let current = line.as_ref().map_or(0, |l| l.quantity);
     let wanted = target(current)?;
-    let mut changed_books = BTreeSet::new();
-    match line {
-        None if wanted == 0 => {}
+    let held_before = line.as_ref().map_or(0, |l| l.held);
+    let changed_line = match line {
+        None if wanted == 0 => None,
         None => {
             let book = catalog::find_book(&txn, book_id).await?;
-            hold_units(&txn, cart.id, book_id, wanted).await?;
-            cart_item::ActiveModel {
+            let inserted = cart_item::ActiveModel {
                 cart_id: Set(cart.id),
                 book_id: Set(book_id),
                 quantity: Set(wanted),
@@ -148,41 +145,40 @@ async fn change_line(
             }
             .insert(&txn)
             .await?;
-            changed_books.insert(book_id);
+            Some(inserted)
         }
-        Some(line) if wanted == 0 => {
-            if line.held > 0 {
-                release_line(&txn, cart.id, book_id).await?;
-                changed_books.insert(book_id);
-            }
+        Some(_) if wanted == 0 => {
             cart_item::Entity::delete_by_id((cart.id, book_id))
                 .exec(&txn)
                 .await?;
+            None
         }
         Some(line) => {
-            // A lapsed line (held 0) is held whole again; a held one by the difference.
-            if wanted > line.held {
-                hold_units(&txn, cart.id, book_id, wanted - line.held).await?;
-            } else if wanted < line.held {
-                release_units(&txn, cart.id, book_id, line.held - wanted).await?;
-            }
-            if wanted != line.held {
-                changed_books.insert(book_id);
-            }
+            // A lapsed line is held whole again below, a held one by the difference.
             let mut active: cart_item::ActiveModel = line.into();
             active.quantity = Set(wanted);
             active.held = Set(wanted);
             active.reserved_until = Set(until);
-            active.update(&txn).await?;
+            Some(active.update(&txn).await?)
         }
+    };
+    let touched = touch(&txn, cart.id, book_id, until).await?;
+    let mut changed_books: BTreeSet<i64> = touched.reheld.iter().copied().collect();
+    if wanted != held_before {
+        changed_books.insert(book_id);
     }
-    changed_books.extend(touch(&txn, cart.id, Some(book_id), until).await?);
     record_stock_changes(&txn, &changed_books).await?;
+    // Last, so that the book's stock row stays locked only until the commit right after.
+    if wanted > held_before {
+        hold_units(&txn, cart.id, book_id, wanted - held_before).await?;
+    } else if wanted < held_before {
+        release_units(&txn, cart.id, book_id, held_before - wanted).await?;
+    }
     txn.commit().await?;
-    Ok(CartView {
-        items: lines_of(db, cart.id).await?,
-        cart,
-    })
+    let mut items = touched.lines;
+    items.extend(changed_line);
+    items.sort_by_key(|l| (l.added_at, l.book_id));
+    Ok(CartView { cart, items })
 }
 
 /// The user's cart row, locked for the rest of the transaction (`FOR UPDATE` on PostgreSQL; SQLite's
@@ -223,32 +219,35 @@ async fn ensure_cart(
         .ok_or_else(|| Error::internal(anyhow::anyhow!("cart vanished after insert")))
 }
 
+/// What touching a cart did.
+pub(crate) struct Touched {
+    /// Books whose lapsed lines were held again (their available stock changed).
+    pub reheld: Vec<i64>,
+    /// The cart's other lines, as they are now.
+    pub lines: Vec<cart_item::Model>,
+}
+
 /// Touching a cart renews every hold in it until `until`, and takes again the holds of lines that
 /// lapsed, when the stock is still there (a line that cannot be held whole stays lapsed and shows
-/// OUT_OF_STOCK). Returns the books whose available stock changed. `except` is the line the caller
-/// has just set.
+/// OUT_OF_STOCK). `except` is the line the caller sets itself.
 pub(crate) async fn touch(
     txn: &impl ConnectionTrait,
     cart_id: i64,
-    except: Option<i64>,
+    except: i64,
     until: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<i64>> {
-    let mut renew = cart_item::Entity::update_many()
-        .col_expr(cart_item::Column::ReservedUntil, Expr::val(until))
+) -> Result<Touched> {
+    // One statement renews the held lines and returns them all; a lapsed line keeps the time it
+    // lapsed at until it is held again.
+    let renewed = Expr::case(Expr::col(cart_item::Column::Held).gt(0), Expr::val(until))
+        .finally(Expr::col(cart_item::Column::ReservedUntil));
+    let mut lines = cart_item::Entity::update_many()
+        .col_expr(cart_item::Column::ReservedUntil, renewed.into())
         .filter(cart_item::Column::CartId.eq(cart_id))
-        .filter(cart_item::Column::Held.gt(0));
-    if let Some(book_id) = except {
-        renew = renew.filter(cart_item::Column::BookId.ne(book_id));
-    }
-    renew.exec(txn).await?;
-    let mut lapsed = cart_item::Entity::find()
-        .filter(cart_item::Column::CartId.eq(cart_id))
-        .filter(Expr::col(cart_item::Column::Held).lt(Expr::col(cart_item::Column::Quantity)));
-    if let Some(book_id) = except {
-        lapsed = lapsed.filter(cart_item::Column::BookId.ne(book_id));
-    }
-    let mut rehold = Vec::new();
-    for line in lapsed.all(txn).await? {
+        .filter(cart_item::Column::BookId.ne(except))
+        .exec_with_returning(txn)
+        .await?;
+    let mut reheld = Vec::new();
+    for line in lines.iter_mut().filter(|l| l.held < l.quantity) {
         match hold_units(txn, cart_id, line.book_id, line.quantity - line.held).await {
             Ok(()) => {
                 cart_item::Entity::update_many()
@@ -258,289 +257,13 @@ pub(crate) async fn touch(
                     .filter(cart_item::Column::BookId.eq(line.book_id))
                     .exec(txn)
                     .await?;
-                rehold.push(line.book_id);
+                line.held = line.quantity;
+                line.reserved_until = until;
+                reheld.push(line.book_id);
             }
             Err(Error::OutOfStock { .. }) => {}
             Err(other) => return Err(other),
         }
     }
-    Ok(rehold)
-}
-
-/// How many more attempts a hold makes when a warehouse's stock changed between reading it and
-/// holding from it; the guarded update makes a lost race safe, this only makes it rarer to fail.
-const HOLD_ATTEMPTS: usize = 3;
-
-/// Holds `quantity` units of a book for the cart. Warehouses are drawn from most available first
-/// (ties by id), so one line spans as few warehouses as possible; each draw is one guarded update.
-/// When the whole quantity cannot be held nothing is, and the error says how much is available.
-pub(crate) async fn hold_units(
-    txn: &impl ConnectionTrait,
-    cart_id: i64,
-    book_id: i64,
-    quantity: i32,
-) -> Result<()> {
-    for _ in 0..HOLD_ATTEMPTS {
-        let rows = stock::Entity::find()
-            .filter(stock::Column::BookId.eq(book_id))
-            .all(txn)
-            .await?;
-        let available: i64 = rows.iter().map(|r| i64::from(r.available())).sum();
-        if available < i64::from(quantity) {
-            return Err(Error::OutOfStock { available });
-        }
-        let plan = plan_draws(&rows, quantity);
-        let mut taken: Vec<(i64, i32)> = Vec::new();
-        let mut lost_race = false;
-        for &(warehouse_id, units) in &plan {
-            let held = stock::Entity::update_many()
-                .col_expr(
-                    stock::Column::Held,
-                    Expr::col(stock::Column::Held).add(units),
-                )
-                .filter(stock::Column::BookId.eq(book_id))
-                .filter(stock::Column::WarehouseId.eq(warehouse_id))
-                .filter(
-                    Expr::col(stock::Column::OnHand)
-                        .sub(Expr::col(stock::Column::Held))
-                        .gte(units),
-                )
-                .exec(txn)
-                .await?;
-            if held.rows_affected == 0 {
-                lost_race = true;
-                break;
-            }
-            taken.push((warehouse_id, units));
-        }
-        if lost_race {
-            for (warehouse_id, units) in taken {
-                adjust_held(txn, book_id, warehouse_id, -units).await?;
-            }
-            continue;
-        }
-        for (warehouse_id, units) in taken {
-            add_hold(txn, cart_id, book_id, warehouse_id, units).await?;
-        }
-        return Ok(());
-    }
-    let available =
-        crate::services::stock::available(&crate::services::stock::stock_of(txn, book_id).await?);
-    Err(Error::OutOfStock { available })
-}
-
-/// Which warehouses to hold `quantity` from: most available first, ties by warehouse id.
-fn plan_draws(rows: &[stock::Model], quantity: i32) -> Vec<(i64, i32)> {
-    let mut order: Vec<&stock::Model> = rows.iter().filter(|r| r.available() > 0).collect();
-    order.sort_by_key(|r| (std::cmp::Reverse(r.available()), r.warehouse_id));
-    let mut left = quantity;
-    let mut plan = Vec::new();
-    for row in order {
-        if left == 0 {
-            break;
-        }
-        let units = Ord::min(left, row.available());
-        plan.push((row.warehouse_id, units));
-        left -= units;
-    }
-    plan
-}
-
-/// `held += delta` on one stock row (delta may be negative; the check constraint keeps it in range).
-pub(crate) async fn adjust_held(
-    txn: &impl ConnectionTrait,
-    book_id: i64,
-    warehouse_id: i64,
-    delta: i32,
-) -> Result<()> {
-    stock::Entity::update_many()
-        .col_expr(
-            stock::Column::Held,
-            Expr::col(stock::Column::Held).add(delta),
-        )
-        .filter(stock::Column::BookId.eq(book_id))
-        .filter(stock::Column::WarehouseId.eq(warehouse_id))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
-/// Adds units to the cart's hold on one warehouse, creating the hold if new.
-pub(crate) async fn add_hold(
-    txn: &impl ConnectionTrait,
-    cart_id: i64,
-    book_id: i64,
-    warehouse_id: i64,
-    units: i32,
-) -> Result<()> {
-    hold::Entity::insert(hold::ActiveModel {
-        cart_id: Set(cart_id),
-        book_id: Set(book_id),
-        warehouse_id: Set(warehouse_id),
-        quantity: Set(units),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            hold::Column::CartId,
-            hold::Column::BookId,
-            hold::Column::WarehouseId,
-        ])
-        .value(
-            hold::Column::Quantity,
-            Expr::col((hold::Entity, hold::Column::Quantity))
-                .add(Expr::col((Alias::new("excluded"), hold::Column::Quantity))),
-        )
-        .to_owned(),
-    )
-    .exec(txn)
-    .await?;
-    Ok(())
-}
-
-/// Releases `quantity` of a line's held units, from its smallest holds first (so the line ends up
-/// in as few warehouses as possible).
-async fn release_units(
-    txn: &impl ConnectionTrait,
-    cart_id: i64,
-    book_id: i64,
-    quantity: i32,
-) -> Result<()> {
-    let holds = hold::Entity::find()
-        .filter(hold::Column::CartId.eq(cart_id))
-        .filter(hold::Column::BookId.eq(book_id))
-        .order_by_asc(hold::Column::Quantity)
-        .order_by_asc(hold::Column::WarehouseId)
-        .all(txn)
-        .await?;
-    let mut left = quantity;
-    for h in holds {
-        if left == 0 {
-            break;
-        }
-        let units = Ord::min(left, h.quantity);
-        adjust_held(txn, book_id, h.warehouse_id, -units).await?;
-        if units == h.quantity {
-            hold::Entity::delete_by_id((cart_id, book_id, h.warehouse_id))
-                .exec(txn)
-                .await?;
-        } else {
-            let remaining = h.quantity - units;
-            let mut active: hold::ActiveModel = h.into();
-            active.quantity = Set(remaining);
-            active.update(txn).await?;
-        }
-        left -= units;
-    }
-    Ok(())
-}
-
-/// Releases every unit a line holds.
-async fn release_line(txn: &impl ConnectionTrait, cart_id: i64, book_id: i64) -> Result<()> {
-    let holds = hold::Entity::find()
-        .filter(hold::Column::CartId.eq(cart_id))
-        .filter(hold::Column::BookId.eq(book_id))
-        .all(txn)
-        .await?;
-    for h in &holds {
-        adjust_held(txn, book_id, h.warehouse_id, -h.quantity).await?;
-    }
-    hold::Entity::delete_many()
-        .filter(hold::Column::CartId.eq(cart_id))
-        .filter(hold::Column::BookId.eq(book_id))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
-/// Records, for subscribers, the available stock of each book after a change.
-pub(crate) async fn record_stock_changes(
-    txn: &impl ConnectionTrait,
-    books: &BTreeSet<i64>,
-) -> Result<()> {
-    for &book_id in books {
-        let available = crate::services::stock::available(
-            &crate::services::stock::stock_of(txn, book_id).await?,
-        );
-        outbox::record(txn, &Change::StockChanged { book_id, available }).await?;
-    }
-    Ok(())
-}
-
-/// Lines the sweeper looks at per batch.
-const SWEEP_BATCH: u64 = 200;
-
-/// Gives back the stock of cart lines whose hold lapsed before `now`, up to one batch; returns how
-/// many lines it released. Safe on every instance at once: each line is claimed by a guarded update
-/// (`held > 0 AND reserved_until <= now`) in the transaction that releases it, so one sweeper wins
-/// a line and the others see it already released (or renewed by a touch meanwhile) and skip it.
-pub async fn release_lapsed_holds(
-    db: &DatabaseConnection,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<usize> {
-    let lapsed: Vec<(i64, i64)> = cart_item::Entity::find()
-        .select_only()
-        .column(cart_item::Column::CartId)
-        .column(cart_item::Column::BookId)
-        .filter(cart_item::Column::Held.gt(0))
-        .filter(cart_item::Column::ReservedUntil.lte(now))
-        .order_by_asc(cart_item::Column::ReservedUntil)
-        .limit(SWEEP_BATCH)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut released = 0;
-    for (cart_id, book_id) in lapsed {
-        let txn = begin_write(db).await?;
-        cart::Entity::find_by_id(cart_id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?;
-        let claimed = cart_item::Entity::update_many()
-            .col_expr(cart_item::Column::Held, Expr::val(0))
-            .filter(cart_item::Column::CartId.eq(cart_id))
-            .filter(cart_item::Column::BookId.eq(book_id))
-            .filter(cart_item::Column::Held.gt(0))
-            .filter(cart_item::Column::ReservedUntil.lte(now))
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected == 1 {
-            release_line(&txn, cart_id, book_id).await?;
-            record_stock_changes(&txn, &BTreeSet::from([book_id])).await?;
-            released += 1;
-        }
-        txn.commit().await?;
-    }
-    Ok(released)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(warehouse_id: i64, on_hand: i32, held: i32) -> stock::Model {
-        stock::Model {
-            book_id: 1,
-            warehouse_id,
-            on_hand,
-            held,
-        }
-    }
-
-    #[test]
-    fn holds_draw_from_the_warehouse_with_most_available_first() {
-        let rows = [row(1, 5, 0), row(2, 9, 1), row(3, 2, 0)];
-        assert_eq!(plan_draws(&rows, 3), vec![(2, 3)]);
-    }
-
-    #[test]
-    fn a_line_spans_warehouses_when_one_is_not_enough() {
-        let rows = [row(1, 5, 0), row(2, 9, 1), row(3, 2, 0)];
-        assert_eq!(plan_draws(&rows, 14), vec![(2, 8), (1, 5), (3, 1)]);
-    }
-
-    #[test]
-    fn ties_go_to_the_older_warehouse_and_empty_ones_are_skipped() {
-        let rows = [row(2, 4, 0), row(1, 4, 0), row(3, 4, 4)];
-        assert_eq!(plan_draws(&rows, 5), vec![(1, 4), (2, 1)]);
-    }
+    Ok(Touched { reheld, lines })
 }

@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -26,7 +26,8 @@ use crate::entities::{
 };
 use crate::error::{Error, Result};
 use crate::payment::{ChargeRequest, PaymentError, PaymentProvider};
-use crate::services::cart::{add_hold, hold_units, lock_cart, record_stock_changes};
+use crate::services::cart::lock_cart;
+use crate::services::hold::{add_hold, hold_units, record_stock_changes};
 use crate::services::order::{
     OrderStatus, StockReturn, move_allocated_stock, payment_status, set_status,
 };
@@ -70,9 +71,7 @@ pub async fn checkout(
             "must be 1 to 100 characters",
         ));
     }
-    if let Some(existing) = find_key(db, user_id, key).await? {
-        return repeat(db, settings, user_id, &existing, token).await;
-    }
+    // No lookup first: inserting the key is the check (a repeat conflicts on it).
     let order = match begin_order(db, user_id, key, token).await? {
         Begun::Order(order) => order,
         Begun::Repeat => {
@@ -89,7 +88,16 @@ pub async fn checkout(
         currency: order.currency.clone(),
     };
     match charge_with_retries(provider, &request, settings.charge_timeout).await {
-        Ok(charge) => settle_paid(db, provider, &order, &charge.reference).await?,
+        Ok(charge) => {
+            if settle_paid(db, provider, &order, &charge.reference).await? {
+                return Ok(order::Model {
+                    status: OrderStatus::Paid.as_str().to_owned(),
+                    payment_status: payment_status::SUCCEEDED.to_owned(),
+                    payment_reference: Some(charge.reference),
+                    ..order
+                });
+            }
+        }
         Err(PaymentError::Declined) => {
             settle_failed(db, &order, payment_status::DECLINED, settings.hold_ttl).await?;
             return Err(Error::PaymentDeclined);
@@ -289,18 +297,30 @@ async fn begin_order(
     }))
     .exec_without_returning(&txn)
     .await?;
-    let holds = hold::Entity::find()
-        .filter(hold::Column::CartId.eq(cart.id))
-        .all(&txn)
-        .await?;
-    order_allocation::Entity::insert_many(holds.iter().map(|h| order_allocation::ActiveModel {
-        order_id: Set(created.id),
-        book_id: Set(h.book_id),
-        warehouse_id: Set(h.warehouse_id),
-        quantity: Set(h.quantity),
-    }))
-    .exec_without_returning(&txn)
-    .await?;
+    // The cart's holds become the order's allocations, in one statement.
+    let allocate = Query::insert()
+        .into_table(order_allocation::Entity)
+        .columns([
+            order_allocation::Column::OrderId,
+            order_allocation::Column::BookId,
+            order_allocation::Column::WarehouseId,
+            order_allocation::Column::Quantity,
+        ])
+        .select_from(
+            Query::select()
+                .expr(Expr::val(created.id))
+                .columns([
+                    hold::Column::BookId,
+                    hold::Column::WarehouseId,
+                    hold::Column::Quantity,
+                ])
+                .from(hold::Entity)
+                .and_where(hold::Column::CartId.eq(cart.id))
+                .to_owned(),
+        )
+        .map_err(Error::internal)?
+        .to_owned();
+    txn.execute(&allocate).await?;
     hold::Entity::delete_many()
         .filter(hold::Column::CartId.eq(cart.id))
         .exec(&txn)
@@ -341,14 +361,15 @@ async fn charge_with_retries(
     Err(last)
 }
 
-/// Step 3, paid: the order's held units are sold. If the order was settled otherwise meanwhile
-/// (cancelled, or failed by recovery), the charge must not stand: it is refunded.
+/// Step 3, paid: the order's held units are sold; returns whether this call settled it. If the
+/// order was settled otherwise meanwhile (cancelled, or failed by recovery), the charge must not
+/// stand: it is refunded.
 pub(crate) async fn settle_paid(
     db: &DatabaseConnection,
     provider: &dyn PaymentProvider,
     order: &order::Model,
     reference: &str,
-) -> Result<()> {
+) -> Result<bool> {
     let txn = begin_write(db).await?;
     let moved = set_status(
         &txn,
@@ -373,7 +394,7 @@ pub(crate) async fn settle_paid(
             .await
             .map_err(|err| Error::internal(anyhow::anyhow!("refund failed: {err}")))?;
     }
-    Ok(())
+    Ok(moved)
 }
 
 /// Step 3, failed: the order is PAYMENT_FAILED and its units go back into the user's cart, still
@@ -480,8 +501,9 @@ pub async fn settle_stale_payments(
     for order in stale {
         match provider.find_charge(&order.payment_key).await {
             Ok(Some(charge)) if !charge.refunded => {
-                settle_paid(db, provider, &order, &charge.reference).await?;
-                settled += 1;
+                if settle_paid(db, provider, &order, &charge.reference).await? {
+                    settled += 1;
+                }
             }
             Ok(_) => {
                 if settle_failed(db, &order, payment_status::FAILED, hold_ttl).await? {

@@ -7,6 +7,7 @@ pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod count_cache;
+pub mod hold;
 pub mod isbn;
 pub mod money;
 pub mod order;

@@ -13,8 +13,8 @@ use crate::db::begin_write;
 use crate::entities::{order, order_allocation, order_item, stock};
 use crate::error::{Error, Result};
 use crate::payment::PaymentProvider;
-use crate::services::cart::record_stock_changes;
 use crate::services::catalog::Page;
+use crate::services::hold::record_stock_changes;
 
 /// Where an order stands.
 #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]

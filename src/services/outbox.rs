@@ -27,8 +27,9 @@ pub enum Change {
         currency: String,
         changed_at: chrono::DateTime<chrono::Utc>,
     },
-    /// A book's available stock changed (only written when the value really changed).
-    StockChanged { book_id: i64, available: i64 },
+    /// A book's available stock may have changed. The count is not recorded: the bus relay reads
+    /// it when it publishes, so that the writer need not read back the stock row it has locked.
+    StockChanged { book_id: i64 },
 }
 
 impl Change {

@@ -117,14 +117,7 @@ pub async fn set_stock(
     let rows = stock_of(&txn, book_id).await?;
     let after = available(&rows);
     if after != before {
-        outbox::record(
-            &txn,
-            &Change::StockChanged {
-                book_id,
-                available: after,
-            },
-        )
-        .await?;
+        outbox::record(&txn, &Change::StockChanged { book_id }).await?;
     }
     txn.commit().await?;
     Ok(rows)

@@ -164,7 +164,11 @@ pub fn stock_updates(
                         continue;
                     }
                     *last = *change_id;
-                    known.insert(*book_id, *available);
+                    // What the subscriber already knows is not news (e.g. the first event after
+                    // subscribing, or one a new relay sends again after taking over).
+                    if known.insert(*book_id, *available) == Some(*available) {
+                        continue;
+                    }
                     yield StockUpdate { book_id: *book_id, available: *available };
                 }
                 Delivery::Gap => {

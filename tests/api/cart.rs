@@ -337,7 +337,7 @@ async fn a_hold_sweeper_on_two_instances_releases_each_lapsed_hold_exactly_once(
         async move {
             let mut total = 0;
             for _ in 0..3 {
-                total += folio::services::cart::release_lapsed_holds(&db, now)
+                total += folio::services::hold::release_lapsed_holds(&db, now)
                     .await
                     .unwrap();
             }
