@@ -91,6 +91,28 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     }
 }
 
+/// Begins a writing transaction whose commit does not wait for the disk (on PostgreSQL,
+/// `synchronous_commit = off` for this transaction only), for the two writes on a hot book's path
+/// that a database crash may undo without harm:
+/// - a cart change (line, hold and stock together): a crash can lose the last fraction of a second
+///   of them, each one whole, and holds lapse within minutes anyway;
+/// - settling a paid order: the order was durably PENDING_PAYMENT before the charge, so if the
+///   settlement is lost, recovery asks the provider about the charge and settles it again.
+///
+/// Orders, keys and everything else commit synchronously, and a synchronous commit makes every
+/// earlier one durable too. The point is the hot book: its stock row stays locked until the commit,
+/// and not waiting for the disk there shortens the lock for every buyer queued behind it.
+pub async fn begin_write_unflushed(
+    db: &DatabaseConnection,
+) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+    let txn = begin_write(db).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF")
+            .await?;
+    }
+    Ok(txn)
+}
+
 /// Whether the database answers (for `/readyz`).
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()

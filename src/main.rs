@@ -88,6 +88,9 @@ enum BenchCommand {
         /// Longest the race may last, in seconds (it ends sooner when the book sells out).
         #[arg(long, default_value_t = 60)]
         seconds: u64,
+        /// Only add to carts, never check out: the hold path alone.
+        #[arg(long)]
+        holds_only: bool,
     },
     /// The SQL statements of a Browse page, straight on the database, for comparison.
     SqlBrowse {
@@ -218,6 +221,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             buyers,
             units,
             seconds,
+            holds_only,
         })) => {
             let config = store_config(store);
             let db = folio::db::connect(&config).await?;
@@ -226,6 +230,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 buyers,
                 units,
                 duration: std::time::Duration::from_secs(seconds),
+                holds_only,
             };
             folio::bench::checkout::run(&db, options).await
         }

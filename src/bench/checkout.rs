@@ -22,6 +22,9 @@ pub struct HotBook {
     pub buyers: usize,
     pub units: i32,
     pub duration: Duration,
+    /// Only add to carts (each buyer adds one unit at a time until sold out), no checkouts: the
+    /// hold path alone, closest to the bare guarded UPDATE it is compared with.
+    pub holds_only: bool,
 }
 
 struct Client {
@@ -166,6 +169,7 @@ pub async fn run(db: &DatabaseConnection, options: HotBook) -> anyhow::Result<()
 
     // The race.
     let deadline = Instant::now() + options.duration;
+    let holds_only = options.holds_only;
     let started = Instant::now();
     let tasks: Vec<_> = tokens
         .iter()
@@ -189,7 +193,7 @@ pub async fn run(db: &DatabaseConnection, options: HotBook) -> anyhow::Result<()
                         Err(err) => Err(err),
                     };
                     holds.record(sent, &added);
-                    if added.is_err() {
+                    if added.is_err() || holds_only {
                         continue;
                     }
                     let sent = Instant::now();
@@ -243,7 +247,9 @@ pub async fn run(db: &DatabaseConnection, options: HotBook) -> anyhow::Result<()
 
     println!("{TABLE_HEADER}");
     println!("{}", holds.row("addToCart (hold 1 unit)", options.buyers));
-    println!("{}", checkouts.row("checkout (tok_visa)", options.buyers));
+    if !holds_only {
+        println!("{}", checkouts.row("checkout (tok_visa)", options.buyers));
+    }
     if let Some(err) = holds
         .first_error
         .as_ref()

@@ -10,7 +10,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::db::begin_write;
+use crate::db::begin_write_unflushed;
 use crate::entities::{cart, cart_item};
 use crate::error::{Error, Result};
 use crate::services::catalog;
@@ -119,7 +119,7 @@ async fn change_line(
     hold_ttl: Duration,
     target: impl FnOnce(i32) -> Result<i32>,
 ) -> Result<CartView> {
-    let txn = begin_write(db).await?;
+    let txn = begin_write_unflushed(db).await?;
     let now = chrono::Utc::now();
     let until = now + hold_ttl;
     let cart = ensure_cart(&txn, user_id, now).await?;

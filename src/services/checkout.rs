@@ -20,7 +20,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::db::begin_write;
+use crate::db::{begin_write, begin_write_unflushed};
 use crate::entities::{
     book, cart, cart_item, hold, idempotency_key, order, order_allocation, order_item,
 };
@@ -370,7 +370,9 @@ pub(crate) async fn settle_paid(
     order: &order::Model,
     reference: &str,
 ) -> Result<bool> {
-    let txn = begin_write(db).await?;
+    // Unflushed: if a crash loses this, the order is PENDING_PAYMENT again and recovery settles it
+    // from the provider's record of the charge.
+    let txn = begin_write_unflushed(db).await?;
     let moved = set_status(
         &txn,
         order.id,
