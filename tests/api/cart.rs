@@ -348,3 +348,31 @@ async fn a_hold_sweeper_on_two_instances_releases_each_lapsed_hold_exactly_once(
     assert_eq!(from_a + from_b, 30, "each of the 30 lines released once");
     assert_eq!(a.stock_of(&book).await, (100, vec![(100, 0)]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_buyers_racing_on_two_instances_for_five_units_get_exactly_five_holds() {
+    let Some((a, b)) = spawn_two_instances(|_| {}).await else {
+        return;
+    };
+    let admin = a.admin_token().await;
+    let book = a.stocked_book(&admin, "9.99", 5).await;
+    let mut buyers = Vec::new();
+    for n in 0..40 {
+        buyers.push(a.sign_up(&format!("Buyer{n}")).await.0);
+    }
+    let attempts = buyers.iter().enumerate().map(|(n, token)| {
+        let app = if n % 2 == 0 { &a } else { &b };
+        add(app, token, &book, 1)
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let held = results
+        .iter()
+        .filter(|r| r["data"]["addToCart"].is_object())
+        .count();
+    let refused = results
+        .iter()
+        .filter(|r| error_code(r) == "OUT_OF_STOCK")
+        .count();
+    assert_eq!((held, refused), (5, 35));
+    assert_eq!(b.stock_of(&book).await, (0, vec![(5, 5)]));
+}
