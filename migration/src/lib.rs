@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_users;
 mod m20261123_000002_create_catalog;
 mod m20261124_000001_create_carts_and_orders;
+mod m20261124_000002_create_chat;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_users::Migration),
             Box::new(m20261123_000002_create_catalog::Migration),
             Box::new(m20261124_000001_create_carts_and_orders::Migration),
+            Box::new(m20261124_000002_create_chat::Migration),
         ]
     }
 }

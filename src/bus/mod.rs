@@ -44,6 +44,19 @@ pub enum Event {
         currency: String,
         changed_at: chrono::DateTime<chrono::Utc>,
     },
+    /// A message was stored in a conversation (subscribers read it by id, members only).
+    MessageAdded {
+        message_id: i64,
+        conversation_id: i64,
+        seq: i64,
+    },
+    /// A member's delivered or read watermark moved forward.
+    ReceiptUpdated {
+        conversation_id: i64,
+        user_id: i64,
+        last_delivered_seq: i64,
+        last_read_seq: i64,
+    },
     /// A book's available stock changed to `available`.
     StockChanged {
         change_id: i64,
@@ -58,6 +71,11 @@ pub mod topic {
     pub const ANNOUNCEMENTS: &str = "announcements";
     /// Every price change (rare, and `priceChanged` without ids needs them all).
     pub const PRICES: &str = "prices";
+
+    /// Messages and receipts of one conversation.
+    pub fn conversation(conversation_id: i64) -> String {
+        format!("conversation.{conversation_id}")
+    }
 
     /// The stock changes of one book: the busy topic, so subscribers hear only their books.
     pub fn stock(book_id: i64) -> String {

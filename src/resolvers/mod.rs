@@ -3,6 +3,8 @@ pub mod account;
 pub mod announcement;
 pub mod cart;
 pub mod catalog;
+pub mod conversation;
+pub mod message;
 pub mod order;
 pub mod review;
 pub mod search;

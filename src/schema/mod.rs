@@ -7,7 +7,9 @@ mod cart;
 mod catalog_input;
 mod category;
 mod connection;
+mod conversation;
 mod extensions;
+mod message;
 mod money;
 mod order;
 mod review;
@@ -28,7 +30,12 @@ pub use catalog_input::{
 };
 pub use category::Category;
 pub use connection::PageInfo;
+pub use conversation::{
+    Conversation, ConversationConnection, ConversationEdge, ConversationMember,
+    CreateConversationInput,
+};
 pub use extensions::{ErrorCodes, QueryLimits};
+pub use message::{Message, MessageConnection, MessageEdge, SendMessageInput, Watermarks};
 pub use money::Money;
 pub use order::{Order, OrderConnection, OrderEdge, OrderItem, Payment, PaymentStatus};
 pub use review::{Review, ReviewConnection, ReviewEdge};
@@ -40,8 +47,8 @@ pub use watch::{PriceChange, PriceWatch, StockChange};
 use crate::config::Limits;
 use crate::resolvers::{
     account, announcement as announcement_resolvers, cart as cart_resolvers, catalog,
-    order as order_resolvers, review as review_resolvers, stock as stock_resolvers,
-    watch as watch_resolvers,
+    conversation as conversation_resolvers, message as message_resolvers, order as order_resolvers,
+    review as review_resolvers, stock as stock_resolvers, watch as watch_resolvers,
 };
 
 /// Every query root field, merged from the domains.
@@ -54,6 +61,7 @@ pub struct Query(
     cart_resolvers::CartQuery,
     order_resolvers::OrderQuery,
     watch_resolvers::WatchQuery,
+    conversation_resolvers::ConversationQuery,
 );
 
 /// Every mutation, merged from the domains.
@@ -67,6 +75,8 @@ pub struct Mutation(
     cart_resolvers::CartMutation,
     order_resolvers::OrderMutation,
     watch_resolvers::WatchMutation,
+    conversation_resolvers::ConversationMutation,
+    message_resolvers::MessageMutation,
 );
 
 /// Every subscription, merged from the domains.

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod cart;
 mod catalog;
+mod chat;
 mod checkout;
 mod contract;
 mod elastic;

@@ -1,0 +1,131 @@
+//! Conversations: `conversations`, `conversation`; `createConversation`, `addMembers`,
+//! `leaveConversation`.
+use async_graphql::{Context, ID, Object, Result, ResultExt};
+
+use super::{state, viewer};
+use crate::auth::SignedInGuard;
+use crate::error::Error;
+use crate::schema::{Conversation, ConversationConnection, CreateConversationInput};
+use crate::services::catalog::{page_size, parse_id};
+use crate::services::conversation;
+
+fn parse_ids(field: &str, ids: &[ID]) -> Result<Vec<i64>, Error> {
+    ids.iter().map(|id| parse_id(field, id)).collect()
+}
+
+/// Conversation queries.
+#[derive(Default)]
+pub struct ConversationQuery;
+
+#[Object]
+impl ConversationQuery {
+    /// The signed-in user's conversations, newest activity first.
+    #[graphql(
+        guard = "SignedInGuard",
+        complexity = "first.max(0) as usize * child_complexity"
+    )]
+    async fn conversations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1..100.", default = 20)] first: i32,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<ConversationConnection> {
+        let user_id = viewer(ctx).user_id().extend()?;
+        let db = &state(ctx).db;
+        let first = page_size(first).extend()?;
+        let page = conversation::conversations_of(db, user_id, first, after.as_deref())
+            .await
+            .extend()?;
+        let total = conversation::count_conversations(db, user_id)
+            .await
+            .extend()?;
+        Ok(ConversationConnection {
+            page,
+            total,
+            after: after.is_some(),
+            viewer: user_id,
+        })
+    }
+
+    /// One conversation; members only (FORBIDDEN for others, NOT_FOUND if none).
+    #[graphql(guard = "SignedInGuard")]
+    async fn conversation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The conversation's id.")] id: ID,
+    ) -> Result<Conversation> {
+        let user_id = viewer(ctx).user_id().extend()?;
+        let id = parse_id("id", &id).extend()?;
+        let (found, _) = conversation::membership(&state(ctx).db, id, user_id)
+            .await
+            .extend()?;
+        Ok(Conversation {
+            conversation: found,
+            viewer: user_id,
+        })
+    }
+}
+
+/// Conversation mutations.
+#[derive(Default)]
+pub struct ConversationMutation;
+
+#[Object]
+impl ConversationMutation {
+    /// Starts a conversation with `memberIds` (the other members). Exactly one other member makes
+    /// a DIRECT conversation, and asking again for the same pair returns the same conversation;
+    /// more make a GROUP.
+    #[graphql(guard = "SignedInGuard")]
+    async fn create_conversation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The other members and a group's title.")] input: CreateConversationInput,
+    ) -> Result<Conversation> {
+        let user_id = viewer(ctx).user_id().extend()?;
+        let members = parse_ids("memberIds", &input.member_ids).extend()?;
+        let created =
+            conversation::create_conversation(&state(ctx).db, user_id, &members, input.title)
+                .await
+                .extend()?;
+        Ok(Conversation {
+            conversation: created,
+            viewer: user_id,
+        })
+    }
+
+    /// Adds users to a GROUP conversation the viewer is in (FORBIDDEN otherwise; CONFLICT for a
+    /// DIRECT one). They can read the history; what was sent before they joined counts as read.
+    #[graphql(guard = "SignedInGuard")]
+    async fn add_members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The conversation.")] conversation_id: ID,
+        #[graphql(desc = "The users to add.")] user_ids: Vec<ID>,
+    ) -> Result<Conversation> {
+        let user_id = viewer(ctx).user_id().extend()?;
+        let id = parse_id("conversationId", &conversation_id).extend()?;
+        let users = parse_ids("userIds", &user_ids).extend()?;
+        let updated = conversation::add_members(&state(ctx).db, user_id, id, &users)
+            .await
+            .extend()?;
+        Ok(Conversation {
+            conversation: updated,
+            viewer: user_id,
+        })
+    }
+
+    /// Leaves a conversation: no more reading, sending or receiving there. True once left.
+    #[graphql(guard = "SignedInGuard")]
+    async fn leave_conversation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The conversation.")] conversation_id: ID,
+    ) -> Result<bool> {
+        let user_id = viewer(ctx).user_id().extend()?;
+        let id = parse_id("conversationId", &conversation_id).extend()?;
+        conversation::leave_conversation(&state(ctx).db, user_id, id)
+            .await
+            .extend()?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,284 @@
+//! Conversations and their members. A DIRECT conversation is one per pair of users (asking again
+//! returns the same one); a GROUP has a title and members who can add others or leave. Only
+//! members read, send or see members: everyone else gets FORBIDDEN.
+use std::collections::BTreeSet;
+
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use crate::db::begin_write;
+use crate::entities::{conversation, conversation_member, user};
+use crate::error::{Error, Result};
+use crate::services::catalog::Page;
+
+/// Most members a conversation may have.
+pub const MAX_MEMBERS: usize = 200;
+
+/// What kind of conversation.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ConversationKind {
+    /// Two people; one such conversation per pair.
+    Direct,
+    /// Any number of people, with an optional title.
+    Group,
+}
+
+impl ConversationKind {
+    /// How the kind is stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationKind::Direct => "DIRECT",
+            ConversationKind::Group => "GROUP",
+        }
+    }
+
+    /// Reads a stored kind.
+    pub fn from_db(value: &str) -> Self {
+        if value == "DIRECT" {
+            ConversationKind::Direct
+        } else {
+            ConversationKind::Group
+        }
+    }
+}
+
+/// Starts a conversation between `creator` and `member_ids` (the others). Exactly one other member
+/// makes a DIRECT conversation, the same one however often it is asked for (a title is ignored
+/// there); more make a GROUP.
+pub async fn create_conversation(
+    db: &DatabaseConnection,
+    creator: i64,
+    member_ids: &[i64],
+    title: Option<String>,
+) -> Result<conversation::Model> {
+    let others: BTreeSet<i64> = member_ids
+        .iter()
+        .copied()
+        .filter(|id| *id != creator)
+        .collect();
+    if others.is_empty() || others.len() >= MAX_MEMBERS {
+        return Err(Error::bad_input(
+            "memberIds",
+            format!("must name 1 to {} other users", MAX_MEMBERS - 1),
+        ));
+    }
+    let title = title.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        return Err(Error::bad_input("title", "must be at most 200 characters"));
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::Id.is_in(others.iter().copied()))
+        .count(db)
+        .await?;
+    if found as usize != others.len() {
+        return Err(Error::NotFound("user"));
+    }
+    let now = chrono::Utc::now();
+    let txn = begin_write(db).await?;
+    let direct_key = (others.len() == 1).then(|| {
+        let other = *others.iter().next().unwrap_or(&creator);
+        format!("{}:{}", creator.min(other), creator.max(other))
+    });
+    let kind = if direct_key.is_some() {
+        ConversationKind::Direct
+    } else {
+        ConversationKind::Group
+    };
+    // For a pair, the unique direct key decides: a concurrent request for the same pair waits for
+    // this insert and then finds the conversation it made.
+    let inserted = conversation::Entity::insert(conversation::ActiveModel {
+        kind: Set(kind.as_str().to_owned()),
+        title: Set(if direct_key.is_some() { None } else { title }),
+        direct_key: Set(direct_key.clone()),
+        last_seq: Set(0),
+        last_activity_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([conversation::Column::DirectKey])
+    .exec(&txn)
+    .await?;
+    let created = match inserted {
+        sea_orm::TryInsertResult::Inserted(result) => result.last_insert_id,
+        _ => {
+            drop(txn);
+            return conversation::Entity::find()
+                .filter(conversation::Column::DirectKey.eq(direct_key))
+                .one(db)
+                .await?
+                .ok_or(Error::NotFound("conversation"));
+        }
+    };
+    let everyone = others.iter().copied().chain([creator]);
+    conversation_member::Entity::insert_many(everyone.map(|user_id| {
+        conversation_member::ActiveModel {
+            conversation_id: Set(created),
+            user_id: Set(user_id),
+            last_delivered_seq: Set(0),
+            last_read_seq: Set(0),
+            joined_at: Set(now),
+        }
+    }))
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    find_conversation(db, created).await
+}
+
+/// The conversation with this id (NOT_FOUND if none).
+pub async fn find_conversation(db: &impl ConnectionTrait, id: i64) -> Result<conversation::Model> {
+    conversation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("conversation"))
+}
+
+/// The conversation and `user_id`'s membership of it: NOT_FOUND if there is no such conversation,
+/// FORBIDDEN if the user is not a member.
+pub async fn membership(
+    db: &impl ConnectionTrait,
+    conversation_id: i64,
+    user_id: i64,
+) -> Result<(conversation::Model, conversation_member::Model)> {
+    let conversation = find_conversation(db, conversation_id).await?;
+    let member = conversation_member::Entity::find_by_id((conversation_id, user_id))
+        .one(db)
+        .await?
+        .ok_or(Error::Forbidden)?;
+    Ok((conversation, member))
+}
+
+/// The members of a conversation, by when they joined.
+pub async fn members_of(
+    db: &impl ConnectionTrait,
+    conversation_id: i64,
+) -> Result<Vec<conversation_member::Model>> {
+    Ok(conversation_member::Entity::find()
+        .filter(conversation_member::Column::ConversationId.eq(conversation_id))
+        .order_by_asc(conversation_member::Column::JoinedAt)
+        .order_by_asc(conversation_member::Column::UserId)
+        .all(db)
+        .await?)
+}
+
+/// Adds users to a GROUP conversation `by` is in. New members start with everything so far counted
+/// as read (the history stays theirs to scroll). Adding a member twice changes nothing.
+pub async fn add_members(
+    db: &DatabaseConnection,
+    by: i64,
+    conversation_id: i64,
+    user_ids: &[i64],
+) -> Result<conversation::Model> {
+    let (conversation, _) = membership(db, conversation_id, by).await?;
+    if ConversationKind::from_db(&conversation.kind) == ConversationKind::Direct {
+        return Err(Error::Conflict(
+            "a direct conversation has two members; start a group instead".into(),
+        ));
+    }
+    let new: BTreeSet<i64> = user_ids.iter().copied().collect();
+    if new.is_empty() || new.len() >= MAX_MEMBERS {
+        return Err(Error::bad_input(
+            "userIds",
+            format!("must name 1 to {} users", MAX_MEMBERS - 1),
+        ));
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::Id.is_in(new.iter().copied()))
+        .count(db)
+        .await?;
+    if found as usize != new.len() {
+        return Err(Error::NotFound("user"));
+    }
+    let now = chrono::Utc::now();
+    let seen = conversation.last_seq;
+    conversation_member::Entity::insert_many(new.iter().map(|user_id| {
+        conversation_member::ActiveModel {
+            conversation_id: Set(conversation_id),
+            user_id: Set(*user_id),
+            last_delivered_seq: Set(seen),
+            last_read_seq: Set(seen),
+            joined_at: Set(now),
+        }
+    }))
+    .on_conflict_do_nothing_on([
+        conversation_member::Column::ConversationId,
+        conversation_member::Column::UserId,
+    ])
+    .exec_without_returning(db)
+    .await?;
+    if members_of(db, conversation_id).await?.len() > MAX_MEMBERS {
+        return Err(Error::Conflict(format!(
+            "a conversation has at most {MAX_MEMBERS} members"
+        )));
+    }
+    find_conversation(db, conversation_id).await
+}
+
+/// `user_id` leaves the conversation: no more reading, sending or receiving there.
+pub async fn leave_conversation(
+    db: &DatabaseConnection,
+    user_id: i64,
+    conversation_id: i64,
+) -> Result<()> {
+    membership(db, conversation_id, user_id).await?;
+    conversation_member::Entity::delete_by_id((conversation_id, user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A page of the user's conversations, newest activity first. The cursor is the last one's
+/// activity time (microseconds) and id, so a conversation that becomes active again while paging
+/// moves to the front without repeating on a later page.
+pub async fn conversations_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    first: u64,
+    after: Option<&str>,
+) -> Result<Page<conversation::Model>> {
+    let mine = Query::select()
+        .column(conversation_member::Column::ConversationId)
+        .from(conversation_member::Entity)
+        .and_where(conversation_member::Column::UserId.eq(user_id))
+        .to_owned();
+    let mut query = conversation::Entity::find()
+        .filter(conversation::Column::Id.in_subquery(mine))
+        .order_by_desc(conversation::Column::LastActivityAt)
+        .order_by_desc(conversation::Column::Id)
+        .limit(first + 1);
+    if let Some(cursor) = after {
+        let (at, id) = decode_cursor(cursor)?;
+        query = query.filter(
+            Condition::any()
+                .add(conversation::Column::LastActivityAt.lt(at))
+                .add(
+                    Condition::all()
+                        .add(conversation::Column::LastActivityAt.eq(at))
+                        .add(conversation::Column::Id.lt(id)),
+                ),
+        );
+    }
+    let rows = query.all(db).await?;
+    Ok(Page::of(rows, first, |c| {
+        format!("{}:{}", c.last_activity_at.timestamp_micros(), c.id)
+    }))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, i64)> {
+    let bad = || Error::bad_input("after", "is not a cursor from this list");
+    let (micros, id) = cursor.split_once(':').ok_or_else(bad)?;
+    let at = chrono::DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?)
+        .ok_or_else(bad)?;
+    Ok((at, id.parse().map_err(|_| bad())?))
+}
+
+/// How many conversations the user is in.
+pub async fn count_conversations(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
+    Ok(conversation_member::Entity::find()
+        .filter(conversation_member::Column::UserId.eq(user_id))
+        .count(db)
+        .await?)
+}
