@@ -46,6 +46,8 @@ pub struct AppState {
     pub counts: Arc<CountCache>,
     /// Where checkouts are charged.
     pub payments: SharedProvider,
+    /// When each member last had a typing indicator passed on.
+    pub typing: Arc<crate::services::typing::TypingThrottle>,
 }
 
 /// A running server.
@@ -87,6 +89,7 @@ impl App {
             search: search.clone(),
             counts: Arc::new(CountCache::default()),
             payments: Arc::new(SimulatedProvider::new(db_for_payments)),
+            typing: Arc::default(),
         };
         state.schema = crate::schema::builder(&config.limits)
             .data(state.clone())

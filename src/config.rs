@@ -144,6 +144,8 @@ pub struct Config {
     pub checkout_settle_wait: Duration,
     /// How long idempotency keys are kept (at least 24 hours).
     pub idempotency_key_ttl: Duration,
+    /// How long a typing indicator lasts unless repeated.
+    pub typing_lapse: Duration,
     /// At or below this many available units a book is LOW_STOCK.
     pub low_stock_threshold: i64,
     /// Limits on what one GraphQL request may ask for.
@@ -199,6 +201,7 @@ impl Config {
             charge_timeout: Duration::from_secs(10),
             checkout_settle_wait: Duration::from_secs(15),
             idempotency_key_ttl: Duration::from_secs(48 * 3600),
+            typing_lapse: Duration::from_secs(5),
             low_stock_threshold: 5,
             limits: Limits {
                 max_depth: 12,

@@ -44,11 +44,23 @@ pub enum Event {
         currency: String,
         changed_at: chrono::DateTime<chrono::Utc>,
     },
-    /// A message was stored in a conversation (subscribers read it by id, members only).
+    /// A message was stored in a conversation. It travels whole, so that delivering it to many
+    /// subscribers costs no database read each.
     MessageAdded {
-        message_id: i64,
+        message: crate::entities::message::Model,
+    },
+    /// A user joined (`member: true`) or left a conversation: published on the conversation's
+    /// topic and on the user's, so that the user's subscriptions follow.
+    MembershipChanged {
         conversation_id: i64,
-        seq: i64,
+        user_id: i64,
+        member: bool,
+    },
+    /// A member started or stopped typing. Never stored.
+    Typing {
+        conversation_id: i64,
+        user_id: i64,
+        is_typing: bool,
     },
     /// A member's delivered or read watermark moved forward.
     ReceiptUpdated {
@@ -71,6 +83,11 @@ pub mod topic {
     pub const ANNOUNCEMENTS: &str = "announcements";
     /// Every price change (rare, and `priceChanged` without ids needs them all).
     pub const PRICES: &str = "prices";
+
+    /// What concerns one user wherever they are (joining and leaving conversations).
+    pub fn user(user_id: i64) -> String {
+        format!("user.{user_id}")
+    }
 
     /// Messages and receipts of one conversation.
     pub fn conversation(conversation_id: i64) -> String {

@@ -83,10 +83,16 @@ impl ConversationMutation {
     ) -> Result<Conversation> {
         let user_id = viewer(ctx).user_id().extend()?;
         let members = parse_ids("memberIds", &input.member_ids).extend()?;
-        let created =
-            conversation::create_conversation(&state(ctx).db, user_id, &members, input.title)
-                .await
-                .extend()?;
+        let state = state(ctx);
+        let created = conversation::create_conversation(
+            &state.db,
+            state.bus.as_ref(),
+            user_id,
+            &members,
+            input.title,
+        )
+        .await
+        .extend()?;
         Ok(Conversation {
             conversation: created,
             viewer: user_id,
@@ -105,7 +111,8 @@ impl ConversationMutation {
         let user_id = viewer(ctx).user_id().extend()?;
         let id = parse_id("conversationId", &conversation_id).extend()?;
         let users = parse_ids("userIds", &user_ids).extend()?;
-        let updated = conversation::add_members(&state(ctx).db, user_id, id, &users)
+        let state = state(ctx);
+        let updated = conversation::add_members(&state.db, state.bus.as_ref(), user_id, id, &users)
             .await
             .extend()?;
         Ok(Conversation {
@@ -123,7 +130,8 @@ impl ConversationMutation {
     ) -> Result<bool> {
         let user_id = viewer(ctx).user_id().extend()?;
         let id = parse_id("conversationId", &conversation_id).extend()?;
-        conversation::leave_conversation(&state(ctx).db, user_id, id)
+        let state = state(ctx);
+        conversation::leave_conversation(&state.db, state.bus.as_ref(), user_id, id)
             .await
             .extend()?;
         Ok(true)

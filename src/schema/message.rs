@@ -52,14 +52,7 @@ impl Message {
 
     /// Who sent it.
     async fn sender(&self, ctx: &Context<'_>) -> Result<User> {
-        ctx.data_unchecked::<Loaders>()
-            .user_by_id
-            .load_one(self.message.sender_id)
-            .await
-            .map_err(gql_error)?
-            .map(User::from)
-            .ok_or(Error::NotFound("user"))
-            .extend()
+        load_user(ctx, self.message.sender_id).await
     }
 
     /// For the sender: SENT, DELIVERED (every other member has it) or READ (every other member
@@ -129,4 +122,69 @@ pub struct Watermarks {
     pub last_delivered_seq: i64,
     /// Every message up to this seq has been read by the member.
     pub last_read_seq: i64,
+}
+
+/// A member's watermarks moved.
+pub struct ReadReceipt(pub crate::services::receipt::Receipt);
+
+/// A member's watermarks moved.
+#[Object]
+impl ReadReceipt {
+    /// The conversation.
+    async fn conversation_id(&self) -> ID {
+        ID(self.0.conversation_id.to_string())
+    }
+
+    /// The member whose watermarks moved.
+    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
+        load_user(ctx, self.0.user_id).await
+    }
+
+    /// Every message up to this seq has reached the member.
+    async fn last_delivered_seq(&self) -> i64 {
+        self.0.last_delivered_seq
+    }
+
+    /// Every message up to this seq has been read by the member.
+    async fn last_read_seq(&self) -> i64 {
+        self.0.last_read_seq
+    }
+}
+
+/// Someone started or stopped typing.
+pub struct TypingEvent {
+    pub(crate) conversation_id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) is_typing: bool,
+}
+
+/// Someone started or stopped typing.
+#[Object]
+impl TypingEvent {
+    /// The conversation.
+    async fn conversation_id(&self) -> ID {
+        ID(self.conversation_id.to_string())
+    }
+
+    /// Who.
+    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
+        load_user(ctx, self.user_id).await
+    }
+
+    /// True while they type; false when they stop, or 5 s after their last `true`.
+    async fn is_typing(&self) -> bool {
+        self.is_typing
+    }
+}
+
+/// A user by id through the request's loader.
+pub(crate) async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<User> {
+    ctx.data_unchecked::<Loaders>()
+        .user_by_id
+        .load_one(user_id)
+        .await
+        .map_err(gql_error)?
+        .map(User::from)
+        .ok_or(Error::NotFound("user"))
+        .extend()
 }

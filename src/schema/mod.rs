@@ -35,7 +35,9 @@ pub use conversation::{
     CreateConversationInput,
 };
 pub use extensions::{ErrorCodes, QueryLimits};
-pub use message::{Message, MessageConnection, MessageEdge, SendMessageInput, Watermarks};
+pub use message::{
+    Message, MessageConnection, MessageEdge, ReadReceipt, SendMessageInput, TypingEvent, Watermarks,
+};
 pub use money::Money;
 pub use order::{Order, OrderConnection, OrderEdge, OrderItem, Payment, PaymentStatus};
 pub use review::{Review, ReviewConnection, ReviewEdge};
@@ -84,6 +86,7 @@ pub struct Mutation(
 pub struct Subscription(
     announcement_resolvers::AnnouncementSubscription,
     watch_resolvers::WatchSubscription,
+    message_resolvers::MessageSubscription,
 );
 
 /// The schema type served by every transport.

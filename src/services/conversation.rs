@@ -9,6 +9,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use crate::bus::{Event, EventBus, topic};
 use crate::db::begin_write;
 use crate::entities::{conversation, conversation_member, user};
 use crate::error::{Error, Result};
@@ -50,6 +51,7 @@ impl ConversationKind {
 /// there); more make a GROUP.
 pub async fn create_conversation(
     db: &DatabaseConnection,
+    bus: &dyn EventBus,
     creator: i64,
     member_ids: &[i64],
     title: Option<String>,
@@ -125,7 +127,31 @@ pub async fn create_conversation(
     .exec_without_returning(&txn)
     .await?;
     txn.commit().await?;
+    let everyone: Vec<i64> = others.iter().copied().chain([creator]).collect();
+    announce_membership(bus, created, &everyone, true).await;
     find_conversation(db, created).await
+}
+
+/// Tells the users' subscriptions (on every instance) that they joined or left a conversation.
+/// After the commit; a lost announcement only delays them (they also check membership).
+async fn announce_membership(
+    bus: &dyn EventBus,
+    conversation_id: i64,
+    users: &[i64],
+    member: bool,
+) {
+    for &user_id in users {
+        let event = Event::MembershipChanged {
+            conversation_id,
+            user_id,
+            member,
+        };
+        for topic in [topic::user(user_id), topic::conversation(conversation_id)] {
+            if let Err(err) = bus.publish(&topic, &event).await {
+                tracing::warn!(error = %err, conversation_id, "could not announce a membership");
+            }
+        }
+    }
 }
 
 /// The conversation with this id (NOT_FOUND if none).
@@ -168,6 +194,7 @@ pub async fn members_of(
 /// as read (the history stays theirs to scroll). Adding a member twice changes nothing.
 pub async fn add_members(
     db: &DatabaseConnection,
+    bus: &dyn EventBus,
     by: i64,
     conversation_id: i64,
     user_ids: &[i64],
@@ -194,6 +221,11 @@ pub async fn add_members(
     }
     let now = chrono::Utc::now();
     let seen = conversation.last_seq;
+    let already: BTreeSet<i64> = members_of(db, conversation_id)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
     conversation_member::Entity::insert_many(new.iter().map(|user_id| {
         conversation_member::ActiveModel {
             conversation_id: Set(conversation_id),
@@ -214,12 +246,15 @@ pub async fn add_members(
             "a conversation has at most {MAX_MEMBERS} members"
         )));
     }
+    let joined: Vec<i64> = new.difference(&already).copied().collect();
+    announce_membership(bus, conversation_id, &joined, true).await;
     find_conversation(db, conversation_id).await
 }
 
 /// `user_id` leaves the conversation: no more reading, sending or receiving there.
 pub async fn leave_conversation(
     db: &DatabaseConnection,
+    bus: &dyn EventBus,
     user_id: i64,
     conversation_id: i64,
 ) -> Result<()> {
@@ -227,6 +262,7 @@ pub async fn leave_conversation(
     conversation_member::Entity::delete_by_id((conversation_id, user_id))
         .exec(db)
         .await?;
+    announce_membership(bus, conversation_id, &[user_id], false).await;
     Ok(())
 }
 

@@ -100,9 +100,7 @@ pub async fn send_message(
         match store(db, sender, conversation_id, &body, client_id).await {
             Ok(Stored::New(message)) => {
                 let event = Event::MessageAdded {
-                    message_id: message.id,
-                    conversation_id,
-                    seq: message.seq,
+                    message: message.clone(),
                 };
                 // The message is stored: a failed publish delays it (subscribers fill gaps from
                 // the database) but loses nothing, so it does not fail the send.

@@ -14,13 +14,9 @@ use crate::helpers::{Backend, spawn_app};
 /// Operations of domains whose issue has not landed yet, by name. Each entry is removed when its
 /// domain lands; the test fails if a listed operation already validates, so none lingers here.
 const PENDING: &[&str] = &[
-    // Chat (the chat issue): presence, typing and the subscriptions are not built yet.
+    // Chat (the chat issue): presence is not built yet.
     "MyConversations",
-    "Typing",
     "Presence",
-    "OnMessage",
-    "OnTyping",
-    "OnReceipt",
     "OnPresence",
 ];
 

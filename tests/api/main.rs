@@ -7,6 +7,7 @@ mod accounts;
 mod cart;
 mod catalog;
 mod chat;
+mod chat_live;
 mod checkout;
 mod contract;
 mod elastic;

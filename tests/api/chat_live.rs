@@ -1,0 +1,328 @@
+//! Chat over WebSocket: messages that reach subscribers exactly once and in order (replayed after
+//! a reconnect, across instances, in every conversation of a user), receipts and typing.
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    Backend, TestApp, WsClient, data, next_within, spawn_app, spawn_app_with, spawn_two_instances,
+};
+
+const ON_MESSAGE: &str =
+    "subscription($c: ID, $a: Int) { messageAdded(conversationId: $c, afterSeq: $a) {
+    id conversationId seq clientMessageId body sender { id } status } }";
+
+async fn start(app: &TestApp, token: &str, members: &[&str]) -> String {
+    let body = app
+        .gql_as(
+            Some(token),
+            "mutation($m: [ID!]!) { createConversation(input: {memberIds: $m}) { id } }",
+            json!({ "m": members }),
+        )
+        .await;
+    data(&body, "createConversation")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn send(app: &TestApp, token: &str, conversation: &str, client_id: &str) -> Value {
+    let body = app
+        .gql_as(
+            Some(token),
+            "mutation($c: ID!, $k: String!) { sendMessage(input: {conversationId: $c, body: $k, clientMessageId: $k}) { seq } }",
+            json!({ "c": conversation, "k": client_id }),
+        )
+        .await;
+    data(&body, "sendMessage").clone()
+}
+
+/// Collects `messageAdded` payloads from `ws` until `count` arrived (panics after a quiet spell).
+async fn messages(ws: &mut WsClient, count: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    while out.len() < count {
+        let next = next_within(ws, Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("only {} of {count} messages arrived", out.len()));
+        out.push(next["payload"]["data"]["messageAdded"].clone());
+    }
+    out
+}
+
+fn seqs(messages: &[Value]) -> Vec<i64> {
+    messages
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect()
+}
+
+/// Sends `probe-N` messages until the subscription delivers one; returns the seqs it delivered.
+async fn until_live(app: &TestApp, token: &str, conversation: &str, ws: &mut WsClient) -> i64 {
+    for n in 0..25 {
+        let seq = send(app, token, conversation, &format!("probe-{n}")).await["seq"]
+            .as_i64()
+            .unwrap();
+        if let Some(next) = next_within(ws, Duration::from_millis(200)).await {
+            // Drain what the probes before this one left.
+            let mut last = next["payload"]["data"]["messageAdded"]["seq"]
+                .as_i64()
+                .unwrap();
+            while last < seq {
+                let next = next_within(ws, Duration::from_secs(5))
+                    .await
+                    .expect("the probes");
+                last = next["payload"]["data"]["messageAdded"]["seq"]
+                    .as_i64()
+                    .unwrap();
+            }
+            return last;
+        }
+    }
+    panic!("the subscription never went live");
+}
+
+async fn a_reconnecting_subscriber_gets_exactly_what_it_missed_then_live_messages(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (ann, ..) = app.sign_up("Ann").await;
+    let (bob, bob_id, _) = app.sign_up("Bob").await;
+    let conversation = start(&app, &ann, &[&bob_id]).await;
+    for n in 1..=5 {
+        send(&app, &ann, &conversation, &format!("before-{n}")).await;
+    }
+    // Bob saw up to 2; he reconnects while Ann keeps sending.
+    let mut ws = app.ws_ready(Some(&bob)).await;
+    let sending = async {
+        for n in 1..=20 {
+            send(&app, &ann, &conversation, &format!("during-{n}")).await;
+        }
+    };
+    TestApp::subscribe(
+        &mut ws,
+        "m",
+        ON_MESSAGE,
+        json!({ "c": conversation, "a": 2 }),
+    )
+    .await;
+    let (received, ()) = tokio::join!(messages(&mut ws, 23), sending);
+    assert_eq!(
+        seqs(&received),
+        (3..=25).collect::<Vec<i64>>(),
+        "no gap, no repeat, in order"
+    );
+    assert_eq!(received[0]["body"], "before-3");
+    assert!(
+        next_within(&mut ws, Duration::from_millis(500))
+            .await
+            .is_none(),
+        "nothing twice"
+    );
+}
+
+async fn a_subscription_to_all_conversations_follows_new_ones_and_stops_for_those_left(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (ann, ann_id, _) = app.sign_up("Ann").await;
+    let (bob, bob_id, _) = app.sign_up("Bob").await;
+    let (cid, cid_id, _) = app.sign_up("Cid").await;
+    let first = start(&app, &ann, &[&bob_id]).await;
+    let mut ws = app.ws_ready(Some(&bob)).await;
+    TestApp::subscribe(&mut ws, "m", ON_MESSAGE, json!({ "c": null })).await;
+    until_live(&app, &ann, &first, &mut ws).await;
+
+    // A group Bob is put in after subscribing.
+    let group = start(&app, &cid, &[&bob_id, &ann_id]).await;
+    send(&app, &cid, &group, "hello group").await;
+    let got = messages(&mut ws, 1).await;
+    assert_eq!(got[0]["conversationId"], group);
+    assert_eq!(got[0]["body"], "hello group");
+
+    // Bob leaves the group: nothing more from it, the direct conversation still flows.
+    let body = app
+        .gql_as(
+            Some(&bob),
+            "mutation($c: ID!) { leaveConversation(conversationId: $c) }",
+            json!({ "c": group }),
+        )
+        .await;
+    assert_eq!(body["data"]["leaveConversation"], true);
+    send(&app, &cid, &group, "after Bob left").await;
+    send(&app, &ann, &first, "still here").await;
+    let got = messages(&mut ws, 1).await;
+    assert_eq!(got[0]["body"], "still here");
+    assert!(
+        next_within(&mut ws, Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+    let _ = cid_id;
+}
+
+async fn outsiders_cannot_subscribe_to_a_conversation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (ann, ..) = app.sign_up("Ann").await;
+    let (_, bob_id, _) = app.sign_up("Bob").await;
+    let (eve, ..) = app.sign_up("Eve").await;
+    let conversation = start(&app, &ann, &[&bob_id]).await;
+    let mut ws = app.ws_ready(Some(&eve)).await;
+    for (id, query) in [
+        ("m", ON_MESSAGE),
+        (
+            "r",
+            "subscription($c: ID!) { readReceipt(conversationId: $c) { lastReadSeq } }",
+        ),
+        (
+            "t",
+            "subscription($c: ID!) { typing(conversationId: $c) { isTyping } }",
+        ),
+    ] {
+        TestApp::subscribe(&mut ws, id, query, json!({ "c": conversation })).await;
+        let reply = ws.recv().await;
+        assert_eq!(reply["type"], "error", "{reply}");
+        assert_eq!(reply["payload"][0]["extensions"]["code"], "FORBIDDEN");
+    }
+    send(&app, &ann, &conversation, "secret").await;
+    assert!(
+        next_within(&mut ws, Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+}
+
+async fn read_receipts_reach_the_other_members(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (ann, ..) = app.sign_up("Ann").await;
+    let (bob, bob_id, _) = app.sign_up("Bob").await;
+    let conversation = start(&app, &ann, &[&bob_id]).await;
+    for n in 1..=3 {
+        send(&app, &ann, &conversation, &format!("m{n}")).await;
+    }
+    let mut ws = app.ws_ready(Some(&ann)).await;
+    let query = "subscription($c: ID!) { readReceipt(conversationId: $c) { conversationId user { id } lastDeliveredSeq lastReadSeq } }";
+    TestApp::subscribe(&mut ws, "r", query, json!({ "c": conversation })).await;
+    let mut seq = 0;
+    let receipt = crate::helpers::change_until_next(&mut ws, "r", || {
+        seq += 1;
+        let (app, bob, conversation, seq) = (&app, &bob, &conversation, seq);
+        async move {
+            app.gql_as(Some(bob), "mutation($c: ID!, $s: Int!) { markRead(conversationId: $c, seq: $s) { lastReadSeq } }",
+                json!({ "c": conversation, "s": seq.min(3) }))
+                .await;
+        }
+    })
+    .await;
+    let receipt = &receipt["readReceipt"];
+    assert_eq!(receipt["user"]["id"], bob_id);
+    assert_eq!(receipt["conversationId"], conversation);
+    assert!(receipt["lastReadSeq"].as_i64().unwrap() >= 1);
+    assert_eq!(receipt["lastDeliveredSeq"], receipt["lastReadSeq"]);
+}
+
+async fn typing_arrives_and_lapses_by_itself(backend: Backend) {
+    let app = spawn_app_with(backend, |c| c.typing_lapse = Duration::from_millis(600)).await;
+    let (ann, ..) = app.sign_up("Ann").await;
+    let (bob, bob_id, _) = app.sign_up("Bob").await;
+    let conversation = start(&app, &ann, &[&bob_id]).await;
+    let mut ws = app.ws_ready(Some(&bob)).await;
+    let query = "subscription($c: ID!) { typing(conversationId: $c) { conversationId user { id name } isTyping } }";
+    TestApp::subscribe(&mut ws, "t", query, json!({ "c": conversation })).await;
+    let typing = "mutation($c: ID!, $t: Boolean!) { setTyping(conversationId: $c, isTyping: $t) }";
+    let started = crate::helpers::change_until_next(&mut ws, "t", || async {
+        app.gql_as(Some(&ann), typing, json!({ "c": conversation, "t": true }))
+            .await;
+    })
+    .await;
+    assert_eq!(started["typing"]["isTyping"], true);
+    assert_eq!(started["typing"]["user"]["name"], "Ann");
+    // Nobody says stop: the server does, once the lapse is over.
+    let stopped = next_within(&mut ws, Duration::from_secs(3))
+        .await
+        .expect("the lapse");
+    assert_eq!(stopped["payload"]["data"]["typing"]["isTyping"], false);
+    assert!(
+        next_within(&mut ws, Duration::from_millis(800))
+            .await
+            .is_none()
+    );
+    // A stop is passed on as it comes.
+    app.gql_as(Some(&ann), typing, json!({ "c": conversation, "t": true }))
+        .await;
+    assert_eq!(
+        next_within(&mut ws, Duration::from_secs(3)).await.unwrap()["payload"]["data"]["typing"]["isTyping"],
+        true
+    );
+    app.gql_as(Some(&ann), typing, json!({ "c": conversation, "t": false }))
+        .await;
+    assert_eq!(
+        next_within(&mut ws, Duration::from_secs(3)).await.unwrap()["payload"]["data"]["typing"]["isTyping"],
+        false
+    );
+}
+
+crate::on_every_backend!(
+    a_reconnecting_subscriber_gets_exactly_what_it_missed_then_live_messages,
+    a_subscription_to_all_conversations_follows_new_ones_and_stops_for_those_left,
+    outsiders_cannot_subscribe_to_a_conversation,
+    read_receipts_reach_the_other_members,
+    typing_arrives_and_lapses_by_itself,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_retried_on_both_instances_reach_a_subscriber_on_the_other_exactly_once_in_order() {
+    let Some((a, b)) = spawn_two_instances(|_| {}).await else {
+        return;
+    };
+    let (ann, ..) = a.sign_up("Ann").await;
+    let (bob, bob_id, _) = a.sign_up("Bob").await;
+    let conversation = start(&a, &ann, &[&bob_id]).await;
+    let mut ws = b.ws_ready(Some(&bob)).await;
+    TestApp::subscribe(
+        &mut ws,
+        "m",
+        ON_MESSAGE,
+        json!({ "c": conversation, "a": 0 }),
+    )
+    .await;
+    // 150 messages, each sent on both instances at once (a client retrying elsewhere).
+    let sends = (1..=150).map(|n| {
+        let (a, b, ann, conversation) = (&a, &b, &ann, &conversation);
+        async move {
+            let key = format!("k{n}");
+            let (x, y) = tokio::join!(
+                send(a, ann, conversation, &key),
+                send(b, ann, conversation, &key)
+            );
+            assert_eq!(x["seq"], y["seq"]);
+        }
+    });
+    let sending = async {
+        // Ten at a time, as a chatty client would.
+        let mut pending = sends.collect::<Vec<_>>();
+        while !pending.is_empty() {
+            let rest = pending.split_off(pending.len().min(10));
+            futures_util::future::join_all(pending).await;
+            pending = rest;
+        }
+    };
+    let (received, ()) = tokio::join!(messages(&mut ws, 150), sending);
+    assert_eq!(seqs(&received), (1..=150).collect::<Vec<i64>>());
+    assert!(
+        next_within(&mut ws, Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+    let page = b
+        .gql_as(
+            Some(&bob),
+            "query($c: ID!) { conversation(id: $c) { lastSeq } }",
+            json!({ "c": conversation }),
+        )
+        .await;
+    assert_eq!(
+        data(&page, "conversation")["lastSeq"],
+        150,
+        "history holds exactly 150"
+    );
+}
