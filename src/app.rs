@@ -48,6 +48,8 @@ pub struct AppState {
     pub payments: SharedProvider,
     /// When each member last had a typing indicator passed on.
     pub typing: Arc<crate::services::typing::TypingThrottle>,
+    /// Who is online.
+    pub presence: Arc<crate::presence::Presence>,
 }
 
 /// A running server.
@@ -68,6 +70,19 @@ impl App {
         let db_for_payments = db.clone();
         let bus = bus::connect(config.redis_url.as_deref(), &config.bus_prefix).await?;
         let search = crate::search::open(&config).await?;
+        let presence_store: Arc<dyn crate::presence::PresenceStore> = match &config.redis_url {
+            Some(url) => Arc::new(
+                crate::presence::RedisPresence::connect(
+                    url,
+                    &config.bus_prefix,
+                    config.presence_ttl,
+                )
+                .await?,
+            ),
+            None => Arc::new(crate::presence::MemoryPresence::default()),
+        };
+        let presence =
+            crate::presence::Presence::new(presence_store, bus.clone(), config.presence_grace);
         let tokens = Tokens::from_config(
             config.jwt_secret.as_deref(),
             &config.data_dir,
@@ -90,6 +105,7 @@ impl App {
             counts: Arc::new(CountCache::default()),
             payments: Arc::new(SimulatedProvider::new(db_for_payments)),
             typing: Arc::default(),
+            presence,
         };
         state.schema = crate::schema::builder(&config.limits)
             .data(state.clone())
@@ -109,6 +125,9 @@ impl App {
             shutdown.clone(),
         );
         crate::workers::spawn_hold_sweeper(state.clone());
+        state
+            .presence
+            .spawn_heartbeat(config.presence_ttl / 3, shutdown.clone());
         crate::workers::spawn_payment_recovery(state.clone());
 
         let listener = tokio::net::TcpListener::bind(config.listen).await?;

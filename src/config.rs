@@ -60,6 +60,12 @@ impl ServeArgs {
         if let Some(secs) = env_parse::<u64>("FOLIO_SWEEP_INTERVAL")? {
             config.sweep_interval = Duration::from_secs(secs.max(1));
         }
+        if let Some(secs) = env_parse::<u64>("FOLIO_PRESENCE_GRACE")? {
+            config.presence_grace = Duration::from_secs(secs);
+        }
+        if let Some(secs) = env_parse::<u64>("FOLIO_PRESENCE_TTL")? {
+            config.presence_ttl = Duration::from_secs(secs.max(3));
+        }
         if let Some(secs) = env_parse::<u64>("FOLIO_PAYMENT_RECOVERY_AFTER")? {
             config.payment_recovery_after = Duration::from_secs(secs);
         }
@@ -146,6 +152,12 @@ pub struct Config {
     pub idempotency_key_ttl: Duration,
     /// How long a typing indicator lasts unless repeated.
     pub typing_lapse: Duration,
+    /// How long after a user's last connection closes they turn OFFLINE (a reconnect within it
+    /// changes nothing).
+    pub presence_grace: Duration,
+    /// How long an instance's users count as connected after its last heartbeat (heartbeats go
+    /// every third of it): the users of a killed instance go OFFLINE within about this long.
+    pub presence_ttl: Duration,
     /// At or below this many available units a book is LOW_STOCK.
     pub low_stock_threshold: i64,
     /// Limits on what one GraphQL request may ask for.
@@ -202,6 +214,8 @@ impl Config {
             checkout_settle_wait: Duration::from_secs(15),
             idempotency_key_ttl: Duration::from_secs(48 * 3600),
             typing_lapse: Duration::from_secs(5),
+            presence_grace: Duration::from_secs(5),
+            presence_ttl: Duration::from_secs(15),
             low_stock_threshold: 5,
             limits: Limits {
                 max_depth: 12,

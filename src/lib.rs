@@ -30,6 +30,7 @@ pub mod error;
 pub mod loaders;
 pub mod payment;
 pub mod playground;
+pub mod presence;
 pub mod relay;
 pub mod resolvers;
 pub mod schema;

@@ -69,6 +69,12 @@ pub enum Event {
         last_delivered_seq: i64,
         last_read_seq: i64,
     },
+    /// A user went online or offline (after the grace period).
+    PresenceChanged {
+        user_id: i64,
+        online: bool,
+        last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// A book's available stock changed to `available`.
     StockChanged {
         change_id: i64,
@@ -87,6 +93,11 @@ pub mod topic {
     /// What concerns one user wherever they are (joining and leaving conversations).
     pub fn user(user_id: i64) -> String {
         format!("user.{user_id}")
+    }
+
+    /// One user's presence changes.
+    pub fn presence(user_id: i64) -> String {
+        format!("presence.{user_id}")
     }
 
     /// Messages and receipts of one conversation.

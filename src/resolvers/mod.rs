@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod conversation;
 pub mod message;
 pub mod order;
+pub mod presence;
 pub mod review;
 pub mod search;
 pub mod stock;

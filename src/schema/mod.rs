@@ -12,6 +12,7 @@ mod extensions;
 mod message;
 mod money;
 mod order;
+mod presence;
 mod review;
 mod search;
 mod stock;
@@ -40,6 +41,7 @@ pub use message::{
 };
 pub use money::Money;
 pub use order::{Order, OrderConnection, OrderEdge, OrderItem, Payment, PaymentStatus};
+pub use presence::{Presence, PresenceChange};
 pub use review::{Review, ReviewConnection, ReviewEdge};
 pub use search::{CategoryFacet, SearchConnection, SearchEdge, Suggestion, SuggestionKind};
 pub use stock::{StockLevel, Warehouse, WarehouseStock};
@@ -50,7 +52,8 @@ use crate::config::Limits;
 use crate::resolvers::{
     account, announcement as announcement_resolvers, cart as cart_resolvers, catalog,
     conversation as conversation_resolvers, message as message_resolvers, order as order_resolvers,
-    review as review_resolvers, stock as stock_resolvers, watch as watch_resolvers,
+    presence as presence_resolvers, review as review_resolvers, stock as stock_resolvers,
+    watch as watch_resolvers,
 };
 
 /// Every query root field, merged from the domains.
@@ -64,6 +67,7 @@ pub struct Query(
     order_resolvers::OrderQuery,
     watch_resolvers::WatchQuery,
     conversation_resolvers::ConversationQuery,
+    presence_resolvers::PresenceQuery,
 );
 
 /// Every mutation, merged from the domains.
@@ -87,6 +91,7 @@ pub struct Subscription(
     announcement_resolvers::AnnouncementSubscription,
     watch_resolvers::WatchSubscription,
     message_resolvers::MessageSubscription,
+    presence_resolvers::PresenceSubscription,
 );
 
 /// The schema type served by every transport.

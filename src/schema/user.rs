@@ -32,6 +32,24 @@ impl User {
             self.is_viewer || matches!(viewer, Viewer::User { id, .. } if id == self.user_id);
         (is_self || viewer.is_admin()).then(|| self.email_private.clone())
     }
+
+    /// Whether the user is online now.
+    async fn presence(&self, ctx: &Context<'_>) -> async_graphql::Result<crate::schema::Presence> {
+        use async_graphql::ResultExt;
+        let found = crate::resolvers::state(ctx)
+            .presence
+            .of(&[self.user_id])
+            .await
+            .extend()?;
+        Ok(found
+            .into_iter()
+            .next()
+            .map(Into::into)
+            .unwrap_or(crate::schema::Presence {
+                status: crate::presence::PresenceStatus::Offline,
+                last_seen_at: None,
+            }))
+    }
 }
 
 impl From<user::Model> for User {

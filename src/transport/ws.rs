@@ -171,6 +171,8 @@ struct Connection {
     operations: Operations,
     generation: u64,
     outgoing: mpsc::Sender<Message>,
+    /// Counts this connection towards its user's presence while it lives.
+    presence: Option<crate::presence::PresenceGuard>,
 }
 
 impl Connection {
@@ -191,6 +193,7 @@ impl Connection {
             operations: Arc::default(),
             generation: 0,
             outgoing,
+            presence: None,
         };
         (connection, outgoing_rx)
     }
@@ -324,6 +327,9 @@ impl Connection {
                     .await;
             }
             return Err(Some(Close(close::FORBIDDEN, "Forbidden".into())));
+        }
+        if let Viewer::User { id, .. } = &viewer {
+            self.presence = Some(self.state.presence.connect(*id));
         }
         self.viewer = viewer;
         self.acknowledged = true;

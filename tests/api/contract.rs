@@ -13,12 +13,7 @@ use crate::helpers::{Backend, spawn_app};
 
 /// Operations of domains whose issue has not landed yet, by name. Each entry is removed when its
 /// domain lands; the test fails if a listed operation already validates, so none lingers here.
-const PENDING: &[&str] = &[
-    // Chat (the chat issue): presence is not built yet.
-    "MyConversations",
-    "Presence",
-    "OnPresence",
-];
+const PENDING: &[&str] = &[];
 
 fn manifest_path(relative: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)

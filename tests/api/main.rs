@@ -12,6 +12,7 @@ mod checkout;
 mod contract;
 mod elastic;
 mod http;
+mod presence;
 mod processes;
 mod search;
 mod updates;

@@ -250,3 +250,88 @@ async fn an_event_published_on_one_instance_reaches_a_subscriber_on_another() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_users_of_a_killed_instance_go_offline_by_themselves() {
+    let (Ok(pg_url), Ok(redis_url)) = (
+        std::env::var("FOLIO_TEST_DATABASE_URL"),
+        std::env::var("FOLIO_TEST_REDIS_URL"),
+    ) else {
+        crate::helpers::say_once_skipped(
+            "FOLIO_TEST_DATABASE_URL and FOLIO_TEST_REDIS_URL are not both set: the two-instance test is skipped",
+        );
+        return;
+    };
+    let db = PgDatabase::create(&pg_url).await;
+    let prefix = unique("folio_test");
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("REDIS_URL", redis_url.as_str()),
+        ("FOLIO_BUS_PREFIX", prefix.as_str()),
+        ("FOLIO_PRESENCE_TTL", "3"),
+        ("FOLIO_PRESENCE_GRACE", "1"),
+    ];
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Instance::start(dir_a.path(), &env);
+    let mut b = Instance::start(dir_b.path(), &env);
+    let sign_up = |name: &'static str| {
+        let a = &a;
+        async move {
+            let body = a
+                .gql(
+                    None,
+                    "mutation($e: String!, $n: String!) { signUp(input: {email: $e, password: \"password123\", name: $n}) { token user { id } } }",
+                    json!({ "e": format!("{}@example.com", unique(name)), "n": name }),
+                )
+                .await;
+            let payload = &body["data"]["signUp"];
+            (
+                payload["token"].as_str().unwrap().to_owned(),
+                payload["user"]["id"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let (ann, _) = sign_up("ann").await;
+    let (bob, bob_id) = sign_up("bob").await;
+    let presence = "query($u: [ID!]!) { users(ids: $u) { presence { status } } }";
+
+    let mut watcher = WsClient::connect(&a.ws_url(), "graphql-transport-ws").await;
+    watcher
+        .send(json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {ann}")}}))
+        .await;
+    watcher.expect_type("connection_ack").await;
+    watcher
+        .send(json!({"id": "p", "type": "subscribe", "payload": {
+            "query": "subscription($u: [ID!]!) { presenceChanged(userIds: $u) { status } }",
+            "variables": {"u": [bob_id]}}}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut bobs_socket = WsClient::connect(&b.ws_url(), "graphql-transport-ws").await;
+    bobs_socket
+        .send(json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {bob}")}}))
+        .await;
+    bobs_socket.expect_type("connection_ack").await;
+    let online = crate::helpers::next_within(&mut watcher, Duration::from_secs(5))
+        .await
+        .expect("ONLINE crosses to the other instance");
+    assert_eq!(
+        online["payload"]["data"]["presenceChanged"]["status"],
+        "ONLINE"
+    );
+    let body = a.gql(Some(&ann), presence, json!({ "u": [bob_id] })).await;
+    assert_eq!(body["data"]["users"][0]["presence"]["status"], "ONLINE");
+
+    // Instance B dies without a word: no close frames, no grace timers, no goodbye.
+    b.child.kill().unwrap();
+    let _ = b.child.wait();
+    let offline = crate::helpers::next_within(&mut watcher, Duration::from_secs(10))
+        .await
+        .expect("OFFLINE once B's heartbeats stop");
+    assert_eq!(
+        offline["payload"]["data"]["presenceChanged"]["status"],
+        "OFFLINE"
+    );
+    let body = a.gql(Some(&ann), presence, json!({ "u": [bob_id] })).await;
+    assert_eq!(body["data"]["users"][0]["presence"]["status"], "OFFLINE");
+    drop(bobs_socket);
+}
