@@ -129,6 +129,7 @@ impl App {
             .presence
             .spawn_heartbeat(config.presence_ttl / 3, shutdown.clone());
         crate::workers::spawn_payment_recovery(state.clone());
+        crate::workers::spawn_chat_beacon(state.clone());
 
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;

@@ -152,6 +152,9 @@ pub struct Config {
     pub idempotency_key_ttl: Duration,
     /// How long a typing indicator lasts unless repeated.
     pub typing_lapse: Duration,
+    /// How often each instance tells subscribers where recently active conversations are, so that
+    /// a message whose publish was lost still arrives.
+    pub chat_beacon_interval: Duration,
     /// How long after a user's last connection closes they turn OFFLINE (a reconnect within it
     /// changes nothing).
     pub presence_grace: Duration,
@@ -214,6 +217,7 @@ impl Config {
             checkout_settle_wait: Duration::from_secs(15),
             idempotency_key_ttl: Duration::from_secs(48 * 3600),
             typing_lapse: Duration::from_secs(5),
+            chat_beacon_interval: Duration::from_secs(2),
             presence_grace: Duration::from_secs(5),
             presence_ttl: Duration::from_secs(15),
             low_stock_threshold: 5,

@@ -1,6 +1,6 @@
 //! The periodic jobs every instance runs. Each is safe to run on every instance at once (they
-//! claim their work with guarded updates), so there is no leader to elect and no single point of
-//! failure: the hold sweeper and payment recovery.
+//! claim their work with guarded updates, or repeat harmlessly), so there is no leader to elect and
+//! no single point of failure: the hold sweeper, payment recovery and the chat beacon.
 
 use crate::app::AppState;
 use crate::services::{checkout, hold};
@@ -56,6 +56,58 @@ pub fn spawn_payment_recovery(state: AppState) -> tokio::task::JoinHandle<()> {
             tokio::select! {
                 _ = state.shutdown.cancelled() => return,
                 _ = tokio::time::sleep(state.config.recovery_interval) => {}
+            }
+        }
+    })
+}
+
+/// How recently a conversation must have been active for the beacon to mention it.
+const BEACON_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Every `chat_beacon_interval`, publishes where each recently active conversation is (its
+/// `last_seq`), so that a message whose publish was lost reaches subscribers within one interval.
+/// One query per tick, one event per active conversation; every instance sends them (a repeated
+/// beacon costs subscribers a comparison).
+pub fn spawn_chat_beacon(state: AppState) -> tokio::task::JoinHandle<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+    use crate::bus::{Event, topic};
+    use crate::entities::conversation;
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = state.shutdown.cancelled() => return,
+                _ = tokio::time::sleep(state.config.chat_beacon_interval) => {}
+            }
+            let since = chrono::Utc::now() - BEACON_WINDOW;
+            let active: Result<Vec<(i64, i64)>, _> = conversation::Entity::find()
+                .select_only()
+                .column(conversation::Column::Id)
+                .column(conversation::Column::LastSeq)
+                .filter(conversation::Column::LastActivityAt.gt(since))
+                .into_tuple()
+                .all(&state.db)
+                .await;
+            let active = match active {
+                Ok(active) => active,
+                Err(err) => {
+                    tracing::warn!(error = %err, "the chat beacon could not read conversations");
+                    continue;
+                }
+            };
+            for (conversation_id, last_seq) in active {
+                let event = Event::ConversationAt {
+                    conversation_id,
+                    last_seq,
+                };
+                if let Err(err) = state
+                    .bus
+                    .publish(&topic::conversation(conversation_id), &event)
+                    .await
+                {
+                    tracing::warn!(error = %err, "the chat beacon could not publish");
+                    break;
+                }
             }
         }
     })

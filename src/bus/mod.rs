@@ -56,6 +56,9 @@ pub enum Event {
         user_id: i64,
         member: bool,
     },
+    /// A recently active conversation is at `last_seq`: lets subscribers notice a message whose
+    /// publish was lost (its sender died between commit and publish) and read it from the database.
+    ConversationAt { conversation_id: i64, last_seq: i64 },
     /// A member started or stopped typing. Never stored.
     Typing {
         conversation_id: i64,

@@ -7,7 +7,9 @@
 //!   or dropped while the subscriber lagged): they are read from the database first. Seqs commit in
 //!   order (each send locks the conversation row), so when seq N is visible, every seq below is;
 //! - a `Gap` from the bus (the subscriber fell behind, or the bus reconnected) reads everything after
-//!   it from the database.
+//!   it from the database;
+//! - a `ConversationAt` beacon (`workers::spawn_chat_beacon`) ahead of it means the publish of the
+//!   newest messages was lost (their sender died between commit and publish): read them too.
 //!
 //! A slow subscriber thus never blocks the others (the bus drops what it cannot buffer for it) and
 //! never silently misses a message.
@@ -147,6 +149,8 @@ pub async fn conversation_messages(
                 Delivery::Event(event) => match event.as_ref() {
                     Event::MessageAdded { message } if message.conversation_id == conversation_id => Some(message.clone()),
                     Event::MembershipChanged { user_id, member: false, .. } if *user_id == viewer => return,
+                    // A beacon ahead of what was sent: a publish was lost; catch up.
+                    Event::ConversationAt { last_seq, .. } if *last_seq > cursor.sent => None,
                     _ => continue,
                 },
                 Delivery::Gap => None,
@@ -217,6 +221,14 @@ pub async fn all_messages(
                         } else if !*member {
                             cursors.remove(conversation_id);
                             left.insert(*conversation_id);
+                        }
+                    }
+                    Event::ConversationAt { conversation_id, last_seq } => {
+                        let Some(cursor) = cursors.get_mut(conversation_id) else { continue };
+                        if *last_seq <= cursor.sent { continue }
+                        match cursor.advance(&db, None).await {
+                            Ok(batch) => for item in with_members(&db, batch, None).await { yield item },
+                            Err(err) => { tracing::warn!(error = %err, "a message stream could not catch up; ending it"); return; }
                         }
                     }
                     Event::MessageAdded { message } if !left.contains(&message.conversation_id) => {

@@ -641,6 +641,7 @@ async fn a_page_of_fifty_books_costs_the_same_few_statements_as_a_page_of_five(b
         c.relay_interval = std::time::Duration::from_secs(3600);
         c.sweep_interval = std::time::Duration::from_secs(3600);
         c.recovery_interval = std::time::Duration::from_secs(3600);
+        c.chat_beacon_interval = std::time::Duration::from_secs(3600);
     })
     .await;
     let admin = app.admin_token().await;

@@ -261,7 +261,109 @@ async fn typing_arrives_and_lapses_by_itself(backend: Backend) {
     );
 }
 
+async fn a_message_whose_publish_was_lost_still_arrives(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.chat_beacon_interval = Duration::from_millis(300)
+    })
+    .await;
+    let (ann, ann_id, _) = app.sign_up("Ann").await;
+    let (bob, bob_id, _) = app.sign_up("Bob").await;
+    let conversation = start(&app, &ann, &[&bob_id]).await;
+    let mut ws = app.ws_ready(Some(&bob)).await;
+    TestApp::subscribe(&mut ws, "m", ON_MESSAGE, json!({ "c": conversation })).await;
+    let seen = until_live(&app, &ann, &conversation, &mut ws).await;
+
+    // Stored, but announced on a bus nobody listens to: as if Ann's instance died right after
+    // committing.
+    let nowhere = folio::bus::MemoryBus::default();
+    let lost = folio::services::message::send_message(
+        &app.state().db,
+        &nowhere,
+        ann_id.parse().unwrap(),
+        conversation.parse().unwrap(),
+        "the last words",
+        "lost-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(lost.seq, seen + 1);
+    let got = messages(&mut ws, 1).await;
+    assert_eq!(got[0]["seq"], seen + 1);
+    assert_eq!(got[0]["body"], "the last words");
+}
+
+async fn a_slow_subscriber_misses_nothing_and_does_not_delay_a_fast_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (ann, ..) = app.sign_up("Ann").await;
+    let (bob, bob_id, _) = app.sign_up("Bob").await;
+    let conversation = start(&app, &ann, &[&bob_id]).await;
+    let mut fast = app.ws_ready(Some(&bob)).await;
+    let mut slow = app.ws_ready(Some(&bob)).await;
+    TestApp::subscribe(
+        &mut fast,
+        "m",
+        ON_MESSAGE,
+        json!({ "c": conversation, "a": 0 }),
+    )
+    .await;
+    TestApp::subscribe(
+        &mut slow,
+        "m",
+        ON_MESSAGE,
+        json!({ "c": conversation, "a": 0 }),
+    )
+    .await;
+    // Big messages, far more than the socket buffers and the bus's per-subscriber buffer hold,
+    // while the slow subscriber reads nothing.
+    const COUNT: usize = 600;
+    let body = "x".repeat(3900);
+    let fast_reader = tokio::spawn(async move {
+        let received = messages(&mut fast, COUNT).await;
+        (received, tokio::time::Instant::now())
+    });
+    let sends = (0..COUNT).map(|n| {
+        let (app, ann, conversation, body) = (&app, &ann, &conversation, &body);
+        async move {
+            app.gql_as(
+                Some(ann),
+                "mutation($c: ID!, $b: String!, $k: String!) { sendMessage(input: {conversationId: $c, body: $b, clientMessageId: $k}) { seq } }",
+                json!({ "c": conversation, "b": format!("{n} {body}"), "k": format!("k{n}") }),
+            )
+            .await
+        }
+    });
+    let mut pending: Vec<_> = sends.collect();
+    while !pending.is_empty() {
+        let rest = pending.split_off(pending.len().min(8));
+        futures_util::future::join_all(pending).await;
+        pending = rest;
+    }
+    let sent_all = tokio::time::Instant::now();
+    let (fast_received, fast_done) = fast_reader.await.unwrap();
+    assert_eq!(
+        seqs(&fast_received),
+        (1..=COUNT as i64).collect::<Vec<i64>>()
+    );
+    assert!(
+        fast_done.saturating_duration_since(sent_all) < Duration::from_secs(3),
+        "the fast subscriber was held back by the slow one"
+    );
+    // Now the slow one reads: everything, once, in order.
+    let slow_received = messages(&mut slow, COUNT).await;
+    assert_eq!(
+        seqs(&slow_received),
+        (1..=COUNT as i64).collect::<Vec<i64>>()
+    );
+    assert!(
+        next_within(&mut slow, Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+}
+
 crate::on_every_backend!(
+    a_message_whose_publish_was_lost_still_arrives,
+    a_slow_subscriber_misses_nothing_and_does_not_delay_a_fast_one,
     a_reconnecting_subscriber_gets_exactly_what_it_missed_then_live_messages,
     a_subscription_to_all_conversations_follows_new_ones_and_stops_for_those_left,
     outsiders_cannot_subscribe_to_a_conversation,
