@@ -4,6 +4,9 @@
 mod authors_of_book;
 mod book_by_id;
 mod categories_of_book;
+mod last_message_of_conversation;
+mod members_of_conversation;
+mod presence_of_user;
 mod stock_of_book;
 mod user_by_id;
 mod warehouse_by_id;
@@ -17,6 +20,9 @@ use sea_orm::DatabaseConnection;
 pub use authors_of_book::AuthorsOfBook;
 pub use book_by_id::BookById;
 pub use categories_of_book::CategoriesOfBook;
+pub use last_message_of_conversation::LastMessageOfConversation;
+pub use members_of_conversation::MembersOfConversation;
+pub use presence_of_user::PresenceOfUser;
 pub use stock_of_book::StockOfBook;
 pub use user_by_id::UserById;
 pub use warehouse_by_id::WarehouseById;
@@ -31,14 +37,17 @@ pub struct Loaders {
     pub authors_of_book: DataLoader<AuthorsOfBook, HashMapCache>,
     pub book_by_id: DataLoader<BookById, HashMapCache>,
     pub categories_of_book: DataLoader<CategoriesOfBook, HashMapCache>,
+    pub last_message_of_conversation: DataLoader<LastMessageOfConversation, HashMapCache>,
+    pub members_of_conversation: DataLoader<MembersOfConversation, HashMapCache>,
+    pub presence_of_user: DataLoader<PresenceOfUser, HashMapCache>,
     pub stock_of_book: DataLoader<StockOfBook, HashMapCache>,
     pub user_by_id: DataLoader<UserById, HashMapCache>,
     pub warehouse_by_id: DataLoader<WarehouseById, HashMapCache>,
 }
 
 impl Loaders {
-    /// Fresh loaders over `db`.
-    pub fn new(db: &DatabaseConnection) -> Self {
+    /// Fresh loaders over `db` and `presence`.
+    pub fn new(db: &DatabaseConnection, presence: &Arc<crate::presence::Presence>) -> Self {
         // Cached per request, so that a page can prefetch (see `prefetch_books`) and the
         // fields of each row then read from the cache.
         fn loader<T>(inner: T) -> DataLoader<T, HashMapCache> {
@@ -48,6 +57,9 @@ impl Loaders {
             authors_of_book: loader(AuthorsOfBook(db.clone())),
             book_by_id: loader(BookById(db.clone())),
             categories_of_book: loader(CategoriesOfBook(db.clone())),
+            last_message_of_conversation: loader(LastMessageOfConversation(db.clone())),
+            members_of_conversation: loader(MembersOfConversation(db.clone())),
+            presence_of_user: loader(PresenceOfUser(presence.clone())),
             stock_of_book: loader(StockOfBook(db.clone())),
             user_by_id: loader(UserById(db.clone())),
             warehouse_by_id: loader(WarehouseById(db.clone())),

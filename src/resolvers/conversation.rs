@@ -5,12 +5,45 @@ use async_graphql::{Context, ID, Object, Result, ResultExt};
 use super::{state, viewer};
 use crate::auth::SignedInGuard;
 use crate::error::Error;
+use crate::loaders::{Loaders, gql_error};
 use crate::schema::{Conversation, ConversationConnection, CreateConversationInput};
 use crate::services::catalog::{page_size, parse_id};
 use crate::services::conversation;
 
 fn parse_ids(field: &str, ids: &[ID]) -> Result<Vec<i64>, Error> {
     ids.iter().map(|id| parse_id(field, id)).collect()
+}
+
+/// Loads, one batch per relation, what a page of conversations shows: members, last messages, and
+/// the users (with their presence) behind both, so a page costs the same statements whatever its
+/// size. Left to themselves the loaders' batches depend on timing (see `loaders::prefetch_books`).
+async fn prefetch(
+    ctx: &Context<'_>,
+    page: &crate::services::catalog::Page<crate::entities::conversation::Model>,
+) -> Result<()> {
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let ids = page.items.iter().map(|(_, c)| c.id);
+    let last = page.items.iter().map(|(_, c)| (c.id, c.last_seq));
+    let (members, messages) = tokio::join!(
+        loaders.members_of_conversation.load_many(ids),
+        loaders.last_message_of_conversation.load_many(last)
+    );
+    let mut users: Vec<i64> = members
+        .map_err(gql_error)?
+        .values()
+        .flatten()
+        .map(|m| m.user_id)
+        .collect();
+    users.extend(messages.map_err(gql_error)?.values().map(|m| m.sender_id));
+    users.sort_unstable();
+    users.dedup();
+    let (found, presence) = tokio::join!(
+        loaders.user_by_id.load_many(users.iter().copied()),
+        loaders.presence_of_user.load_many(users.iter().copied())
+    );
+    found.map_err(gql_error)?;
+    presence.map_err(gql_error)?;
+    Ok(())
 }
 
 /// Conversation queries.
@@ -39,6 +72,7 @@ impl ConversationQuery {
         let total = conversation::count_conversations(db, user_id)
             .await
             .extend()?;
+        prefetch(ctx, &page).await?;
         Ok(ConversationConnection {
             page,
             total,

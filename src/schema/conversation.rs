@@ -11,7 +11,7 @@ use crate::schema::User;
 use crate::schema::connection::PageInfo;
 use crate::schema::message::{Message, MessageConnection};
 use crate::services::catalog::Page;
-use crate::services::conversation::{ConversationKind, members_of};
+use crate::services::conversation::ConversationKind;
 use crate::services::message::{self, HistoryQuery};
 
 /// A conversation the viewer is a member of.
@@ -23,10 +23,14 @@ pub struct Conversation {
 
 impl Conversation {
     async fn members(&self, ctx: &Context<'_>) -> Result<Arc<Vec<conversation_member::Model>>> {
-        members_of(&state(ctx).db, self.conversation.id)
+        let members = ctx
+            .data_unchecked::<Loaders>()
+            .members_of_conversation
+            .load_one(self.conversation.id)
             .await
-            .map(Arc::new)
-            .extend()
+            .map_err(gql_error)?
+            .unwrap_or_default();
+        Ok(Arc::new(members))
     }
 }
 
@@ -62,9 +66,12 @@ impl Conversation {
 
     /// The newest message, if any.
     async fn last_message(&self, ctx: &Context<'_>) -> Result<Option<Message>> {
-        let Some(newest) = message::last_message(&state(ctx).db, self.conversation.id)
+        let Some(newest) = ctx
+            .data_unchecked::<Loaders>()
+            .last_message_of_conversation
+            .load_one((self.conversation.id, self.conversation.last_seq))
             .await
-            .extend()?
+            .map_err(gql_error)?
         else {
             return Ok(None);
         };

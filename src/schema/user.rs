@@ -35,20 +35,16 @@ impl User {
 
     /// Whether the user is online now.
     async fn presence(&self, ctx: &Context<'_>) -> async_graphql::Result<crate::schema::Presence> {
-        use async_graphql::ResultExt;
-        let found = crate::resolvers::state(ctx)
-            .presence
-            .of(&[self.user_id])
+        let found = ctx
+            .data_unchecked::<crate::loaders::Loaders>()
+            .presence_of_user
+            .load_one(self.user_id)
             .await
-            .extend()?;
-        Ok(found
-            .into_iter()
-            .next()
-            .map(Into::into)
-            .unwrap_or(crate::schema::Presence {
-                status: crate::presence::PresenceStatus::Offline,
-                last_seen_at: None,
-            }))
+            .map_err(crate::loaders::gql_error)?;
+        Ok(found.map(Into::into).unwrap_or(crate::schema::Presence {
+            status: crate::presence::PresenceStatus::Offline,
+            last_seen_at: None,
+        }))
     }
 }
 

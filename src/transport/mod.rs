@@ -27,7 +27,7 @@ impl GraphQLBody {
     ) -> async_graphql::Request {
         self.into_request()
             .data(viewer)
-            .data(crate::loaders::Loaders::new(&state.db))
+            .data(crate::loaders::Loaders::new(&state.db, &state.presence))
     }
 
     /// The `async_graphql::Request` for this body.

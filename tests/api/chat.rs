@@ -418,7 +418,56 @@ async fn outsiders_are_refused_everything_and_learn_nothing(backend: Backend) {
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
 }
 
+const MY_CONVERSATIONS: &str = "query($first: Int!) { conversations(first: $first) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { node { id kind title unreadCount
+      lastMessage { id conversationId seq clientMessageId body createdAt sender { id name } status }
+      members { user { id name presence { status lastSeenAt } } lastDeliveredSeq lastReadSeq } } } } }";
+
+async fn a_page_of_conversations_costs_the_same_few_statements_whatever_its_size(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(backend, |c| {
+        c.relay_interval = std::time::Duration::from_secs(3600);
+        c.sweep_interval = std::time::Duration::from_secs(3600);
+        c.recovery_interval = std::time::Duration::from_secs(3600);
+        c.chat_beacon_interval = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    let (ann, ..) = app.sign_up("Ann").await;
+    for n in 0..12 {
+        let (_, other, _) = app.sign_up(&format!("Friend{n}")).await;
+        let conversation = start(&app, &ann, &[&other], None).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        send(&app, &ann, &conversation, "hello", "k1").await;
+    }
+    let counter = app.state().sql_statements.clone();
+    let cost = |first: i32| {
+        let (app, ann, counter) = (&app, &ann, &counter);
+        async move {
+            let before = counter.get();
+            let body = app
+                .gql_as(Some(ann), MY_CONVERSATIONS, json!({ "first": first }))
+                .await;
+            assert_eq!(
+                data(&body, "conversations")["edges"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                first as usize
+            );
+            counter.get() - before
+        }
+    };
+    let three = cost(3).await;
+    let twelve = cost(12).await;
+    assert_eq!(three, twelve, "the cost of a page grew with its size");
+    // The page, the count, then one batch each: members, last messages, users.
+    assert!(twelve <= 5, "a page cost {twelve} statements");
+}
+
 crate::on_every_backend!(
+    a_page_of_conversations_costs_the_same_few_statements_whatever_its_size,
     asking_twice_for_a_pair_returns_the_same_direct_conversation,
     messages_get_a_gapless_seq_and_a_retry_returns_the_stored_one,
     concurrent_sends_and_their_retries_make_one_message_each_in_gapless_order,
