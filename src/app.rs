@@ -104,7 +104,13 @@ impl App {
             search: search.clone(),
             counts: Arc::new(CountCache::default()),
             payments: Arc::new(SimulatedProvider::new(db_for_payments)),
-            typing: Arc::default(),
+            typing: Arc::new(
+                crate::services::typing::TypingThrottle::connect(
+                    config.redis_url.as_deref(),
+                    &config.bus_prefix,
+                )
+                .await?,
+            ),
             presence,
         };
         state.schema = crate::schema::builder(&config.limits)

@@ -1,5 +1,5 @@
 //! Typing indicators: never stored, only announced. A member's `true` is passed on at most once a
-//! second (per instance), and a `true` not renewed within `lapse` (5 s by default) turns into `false` by
+//! second (across instances, through Redis when there is one), and a `true` not renewed within `lapse` (5 s by default) turns into `false` by
 //! itself: each subscriber's stream announces it, so it needs no coordination between instances.
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,25 +15,68 @@ use crate::services::conversation::membership;
 /// At most one `true` per user and conversation is published in this interval.
 const THROTTLE: Duration = Duration::from_secs(1);
 
-/// When each (user, conversation) last had a `true` published. A std mutex: held only to read and
-/// write the map, never across an await.
-#[derive(Default)]
-pub struct TypingThrottle(Mutex<HashMap<(i64, i64), Instant>>);
+/// Decides whether a member's `true` may be published now: at most one per [`THROTTLE`].
+pub enum TypingThrottle {
+    /// One process: when each (user, conversation) last had a `true` published. A std mutex: held
+    /// only to read and write the map, never across an await.
+    Memory(Mutex<HashMap<(i64, i64), Instant>>),
+    /// Several instances: a Redis key per (user, conversation) that lives for the throttle
+    /// interval, set only if absent (`SET NX PX`), so the limit holds whichever instance a client
+    /// uses.
+    Redis {
+        redis: redis::aio::ConnectionManager,
+        prefix: String,
+    },
+}
+
+impl Default for TypingThrottle {
+    fn default() -> Self {
+        TypingThrottle::Memory(Mutex::default())
+    }
+}
 
 impl TypingThrottle {
+    /// The throttle for the configured bus: in Redis when there is one.
+    pub async fn connect(redis_url: Option<&str>, prefix: &str) -> anyhow::Result<Self> {
+        Ok(match redis_url {
+            Some(url) => TypingThrottle::Redis {
+                redis: redis::aio::ConnectionManager::new(redis::Client::open(url)?).await?,
+                prefix: prefix.to_owned(),
+            },
+            None => TypingThrottle::default(),
+        })
+    }
+
     /// Whether a `true` may be published now (and records it if so).
-    fn admit(&self, user_id: i64, conversation_id: i64) -> bool {
-        let mut last = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        // Forget old entries now and then, so the map stays as small as the active typists.
-        if last.len() > 10_000 {
-            last.retain(|_, at| now.duration_since(*at) < THROTTLE);
-        }
-        match last.get(&(user_id, conversation_id)) {
-            Some(at) if now.duration_since(*at) < THROTTLE => false,
-            _ => {
-                last.insert((user_id, conversation_id), now);
-                true
+    async fn admit(&self, user_id: i64, conversation_id: i64) -> Result<bool> {
+        match self {
+            TypingThrottle::Memory(last) => {
+                let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+                let now = Instant::now();
+                // Forget old entries now and then, so the map stays as small as the active typists.
+                if last.len() > 10_000 {
+                    last.retain(|_, at| now.duration_since(*at) < THROTTLE);
+                }
+                Ok(match last.get(&(user_id, conversation_id)) {
+                    Some(at) if now.duration_since(*at) < THROTTLE => false,
+                    _ => {
+                        last.insert((user_id, conversation_id), now);
+                        true
+                    }
+                })
+            }
+            TypingThrottle::Redis { redis, prefix } => {
+                let mut redis = redis.clone();
+                let set: Option<String> = redis::cmd("SET")
+                    .arg(format!("{prefix}:typing:{user_id}:{conversation_id}"))
+                    .arg(1)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(THROTTLE.as_millis() as u64)
+                    .query_async(&mut redis)
+                    .await
+                    .map_err(crate::error::Error::internal)?;
+                Ok(set.is_some())
             }
         }
     }
@@ -49,7 +92,7 @@ pub async fn set_typing(
     is_typing: bool,
 ) -> Result<()> {
     membership(db, conversation_id, user_id).await?;
-    if is_typing && !throttle.admit(user_id, conversation_id) {
+    if is_typing && !throttle.admit(user_id, conversation_id).await? {
         return Ok(());
     }
     let event = Event::Typing {

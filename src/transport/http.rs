@@ -86,10 +86,17 @@ fn event_stream(state: AppState, body: GraphQLBody, viewer: Viewer) -> Response 
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
     let shutdown = state.shutdown.clone();
+    // An SSE subscription is a subscription connection too: it counts towards its user's presence
+    // for as long as the stream lives.
+    let presence = match &viewer {
+        Viewer::User { id, .. } => Some(state.presence.connect(*id)),
+        _ => None,
+    };
     let events = state
         .schema
         .execute_stream(body.prepare(&state, viewer))
-        .map(|response| {
+        .map(move |response| {
+            let _counted = &presence;
             let data = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
             Ok::<_, Infallible>(SseEvent::default().event("next").data(data))
         })

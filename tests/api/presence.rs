@@ -95,7 +95,37 @@ async fn anonymous_connections_and_viewers_have_no_presence(backend: Backend) {
     assert_eq!(crate::helpers::error_code(&body), "UNAUTHENTICATED");
 }
 
+async fn a_server_sent_events_subscription_counts_as_a_connection(backend: Backend) {
+    let app = spawn_app_with(backend, |c| c.presence_grace = Duration::from_millis(300)).await;
+    let (ann, ..) = app.sign_up("Ann").await;
+    let (bob, bob_id, _) = app.sign_up("Bob").await;
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&bob)
+        .header("accept", "text/event-stream")
+        .json(&json!({"query": "subscription { announcements { message } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let until = |status: &'static str| {
+        let (app, ann, bob_id) = (&app, &ann, &bob_id);
+        async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+            while presence_of(app, ann, bob_id).await["status"] != status {
+                assert!(tokio::time::Instant::now() < deadline, "never {status}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    until("ONLINE").await;
+    drop(response);
+    until("OFFLINE").await;
+}
+
 crate::on_every_backend!(
+    a_server_sent_events_subscription_counts_as_a_connection,
     presence_follows_connections_with_a_grace_period,
     anonymous_connections_and_viewers_have_no_presence,
 );
