@@ -31,6 +31,10 @@ pub enum Error {
     QueryTooComplex(String),
     #[error("internal server error")]
     Internal(#[source] anyhow::Error),
+    /// A message stream could not catch up (its database was unreachable) and ended; the client
+    /// resubscribes with `afterSeq` to miss nothing.
+    #[error("the stream was interrupted; subscribe again with afterSeq: {resume_after_seq}")]
+    StreamInterrupted { resume_after_seq: i64 },
 }
 
 /// Shorthand for results of services.
@@ -63,7 +67,7 @@ impl Error {
             Error::PaymentDeclined => "PAYMENT_DECLINED",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
-            Error::Internal(_) => "INTERNAL_SERVER_ERROR",
+            Error::Internal(_) | Error::StreamInterrupted { .. } => "INTERNAL_SERVER_ERROR",
         }
     }
 }
@@ -94,6 +98,9 @@ impl ErrorExtensions for Error {
                 Error::BadUserInput { field, .. } => ext.set("field", field.as_str()),
                 Error::OutOfStock { available } => ext.set("available", *available),
                 Error::RateLimited { retry_after } => ext.set("retryAfter", *retry_after),
+                Error::StreamInterrupted { resume_after_seq } => {
+                    ext.set("resumeAfterSeq", *resume_after_seq)
+                }
                 _ => {}
             }
         })
@@ -121,6 +128,17 @@ mod tests {
         let ext = format!("{:?}", gql.extensions);
         assert!(ext.contains("INTERNAL_SERVER_ERROR"));
         assert!(!ext.contains("relation"));
+    }
+
+    #[test]
+    fn an_interrupted_stream_says_where_to_resume() {
+        let gql = Error::StreamInterrupted {
+            resume_after_seq: 42,
+        }
+        .extend();
+        assert!(gql.message.contains("afterSeq: 42"));
+        let ext = format!("{:?}", gql.extensions);
+        assert!(ext.contains("INTERNAL_SERVER_ERROR") && ext.contains("resumeAfterSeq"));
     }
 
     #[test]

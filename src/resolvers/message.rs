@@ -137,7 +137,7 @@ impl MessageSubscription {
         conversation_id: Option<ID>,
         #[graphql(desc = "Replay stored messages after this seq first (needs `conversationId`).")]
         after_seq: Option<i64>,
-    ) -> Result<impl Stream<Item = Message> + use<>> {
+    ) -> Result<impl Stream<Item = Result<Message>> + use<>> {
         let user_id = viewer(ctx).user_id().extend()?;
         let state = state(ctx);
         let stream = match conversation_id {
@@ -162,7 +162,10 @@ impl MessageSubscription {
                 .extend()?
                 .boxed(),
         };
-        Ok(stream.map(|(message, members)| Message { message, members }))
+        Ok(stream.map(|item| {
+            item.map(|(message, members)| Message { message, members })
+                .extend()
+        }))
     }
 
     /// Members' delivered and read watermarks as they move, in a conversation the viewer is in.

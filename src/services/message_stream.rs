@@ -94,9 +94,19 @@ impl Cursor {
     }
 }
 
+/// The error that ends a stream which could not catch up: it says where to resume from. With
+/// several conversations (no `conversationId`) that is where the failing one stood.
+fn interrupted(cause: &Error, sent: i64) -> Error {
+    tracing::warn!(error = %cause, resume_after_seq = sent, "a message stream could not catch up; ending it");
+    Error::StreamInterrupted {
+        resume_after_seq: sent,
+    }
+}
+
 /// A message as a stream hands it out, with the members to derive its status from: read once per
 /// batch for stored messages, none for a new one (nobody else can have it yet: it is SENT).
-pub type Streamed = (message::Model, Arc<Vec<conversation_member::Model>>);
+pub type Streamed =
+    std::result::Result<(message::Model, Arc<Vec<conversation_member::Model>>), Error>;
 
 /// Pairs a batch with the members its statuses come from. A batch that is just the live message
 /// needs no read.
@@ -116,7 +126,10 @@ async fn with_members(
             .unwrap_or_default()
     };
     let members = Arc::new(members);
-    batch.into_iter().map(|m| (m, members.clone())).collect()
+    batch
+        .into_iter()
+        .map(|m| Ok((m, members.clone())))
+        .collect()
 }
 
 /// Messages of one conversation for a member: with `after_seq`, every stored message after it
@@ -142,7 +155,7 @@ pub async fn conversation_messages(
     Ok(async_stream::stream! {
         match cursor.advance(&db, None).await {
             Ok(replayed) => for item in with_members(&db, replayed, None).await { yield item },
-            Err(err) => { tracing::warn!(error = %err, "message replay failed"); return; }
+            Err(err) => { yield Err(interrupted(&err, cursor.sent)); return; }
         }
         while let Some(delivery) = live.next().await {
             let incoming = match delivery {
@@ -158,7 +171,7 @@ pub async fn conversation_messages(
             let live_seq = incoming.as_ref().map(|m| m.seq);
             match cursor.advance(&db, incoming).await {
                 Ok(batch) => for item in with_members(&db, batch, live_seq).await { yield item },
-                Err(err) => { tracing::warn!(error = %err, "a message stream could not catch up; ending it"); return; }
+                Err(err) => { yield Err(interrupted(&err, cursor.sent)); return; }
             }
         }
     })
@@ -228,14 +241,14 @@ pub async fn all_messages(
                         if *last_seq <= cursor.sent { continue }
                         match cursor.advance(&db, None).await {
                             Ok(batch) => for item in with_members(&db, batch, None).await { yield item },
-                            Err(err) => { tracing::warn!(error = %err, "a message stream could not catch up; ending it"); return; }
+                            Err(err) => { yield Err(interrupted(&err, cursor.sent)); return; }
                         }
                     }
                     Event::MessageAdded { message } if !left.contains(&message.conversation_id) => {
                         let Some(cursor) = cursors.get_mut(&message.conversation_id) else { continue };
                         match cursor.advance(&db, Some(message.clone())).await {
                             Ok(batch) => for item in with_members(&db, batch, Some(message.seq)).await { yield item },
-                            Err(err) => { tracing::warn!(error = %err, "a message stream could not catch up; ending it"); return; }
+                            Err(err) => { yield Err(interrupted(&err, cursor.sent)); return; }
                         }
                     }
                     _ => {}
@@ -244,7 +257,7 @@ pub async fn all_messages(
                     for cursor in cursors.values_mut() {
                         match cursor.advance(&db, None).await {
                             Ok(batch) => for item in with_members(&db, batch, None).await { yield item },
-                            Err(err) => { tracing::warn!(error = %err, "a message stream could not catch up; ending it"); return; }
+                            Err(err) => { yield Err(interrupted(&err, cursor.sent)); return; }
                         }
                     }
                 }
