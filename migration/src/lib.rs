@@ -21,3 +21,18 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// A foreign key that deletes the row with the row it points to: every link in Folio's schema
+/// belongs to what it links to.
+pub(crate) fn fk(
+    from_table: impl IntoIden,
+    from_col: impl IntoIden,
+    to_table: impl IntoIden,
+    to_col: impl IntoIden,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from_table, from_col)
+        .to(to_table, to_col)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}

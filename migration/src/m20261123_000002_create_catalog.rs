@@ -2,6 +2,8 @@
 //! outbox that carries catalog changes to the search index and the event bus.
 use sea_orm_migration::prelude::*;
 
+use crate::fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -121,19 +123,6 @@ fn id(col: impl IntoIden) -> ColumnDef {
         .not_null()
         .auto_increment()
         .primary_key()
-        .to_owned()
-}
-
-fn fk(
-    from_table: impl IntoIden,
-    from_col: impl IntoIden,
-    to_table: impl IntoIden,
-    to_col: impl IntoIden,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from_table, from_col)
-        .to(to_table, to_col)
-        .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
 }
 
