@@ -92,6 +92,37 @@ enum BenchCommand {
         #[arg(long)]
         holds_only: bool,
     },
+    /// N graphql-ws subscribers in group conversations while senders post at a set rate, against a
+    /// running server on PostgreSQL and Redis; then a bare Redis PUBLISH→SUBSCRIBE round trip.
+    Chat {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The server's database (the users are inserted there).
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The server's token secret (its FOLIO_JWT_SECRET), to mint the users' tokens.
+        #[arg(long, env = "FOLIO_JWT_SECRET")]
+        jwt_secret: String,
+        /// Redis, for the bare PUBLISH→SUBSCRIBE comparison.
+        #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+        redis_url: String,
+        /// WebSocket connections (receivers), each subscribed to its group.
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// Receivers per group conversation (at most 199, plus the sender).
+        #[arg(long, default_value_t = 100)]
+        group_size: usize,
+        /// Messages per second, in total over all senders.
+        #[arg(long, default_value_t = 100.0)]
+        rate: f64,
+        /// Seconds of sending.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// The server's pid, for its memory and CPU time (found by its command line when absent).
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
     /// The SQL statements of a Browse page, straight on the database, for comparison.
     SqlBrowse {
         #[command(flatten)]
@@ -233,6 +264,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 holds_only,
             };
             folio::bench::checkout::run(&db, options).await
+        }
+        Some(Command::Bench(BenchCommand::Chat {
+            url,
+            store,
+            jwt_secret,
+            redis_url,
+            connections,
+            group_size,
+            rate,
+            seconds,
+            server_pid,
+        })) => {
+            let config = store_config(store);
+            let db = folio::db::connect(&config).await?;
+            let options = folio::bench::chat::Chat {
+                url,
+                redis_url,
+                jwt_secret,
+                connections,
+                group_size,
+                rate,
+                duration: std::time::Duration::from_secs(seconds),
+                server_pid,
+            };
+            folio::bench::chat::run(&db, options).await
         }
         Some(Command::Bench(BenchCommand::SqlBrowse {
             store,

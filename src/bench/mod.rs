@@ -2,6 +2,7 @@
 //! server, and the same work done as bare SQL for comparison. Every response body is checked; a
 //! run with errors says so. Results are meant for BENCHMARKS.md.
 pub mod catalog;
+pub mod chat;
 pub mod checkout;
 pub mod sql;
 

@@ -63,6 +63,11 @@ mod close {
 /// Small, because each connection holds one; a client that reads this slowly gets backpressure.
 const OUTGOING_BUFFER: usize = 32;
 
+/// Bytes read from a socket at a time.
+const READ_BUFFER: usize = 4 * 1024;
+/// Bytes gathered before a write reaches the socket (every send flushes anyway).
+const WRITE_BUFFER: usize = 4 * 1024;
+
 /// `GET /graphql` with an `Upgrade: websocket` header.
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -94,6 +99,13 @@ pub async fn upgrade(
         Some(p) => ws.protocols([p.name()]),
         None => ws,
     };
+    // GraphQL messages are small and a server holds thousands of idle sockets: the library's
+    // default 128 KiB buffers per socket were most of an idle connection's memory. Larger messages
+    // still go through, a buffer at a time, up to the request body limit.
+    let ws = ws
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_message_size(state.config.limits.max_body_bytes);
     let connections = state.connections.clone();
     ws.on_upgrade(move |socket| {
         connections.track_future(async move {
