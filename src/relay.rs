@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bus::{Event, EventBus, SharedBus, topic};
 use crate::db::begin_write;
-use crate::entities::{book, outbox_cursor, stock};
+use crate::entities::{book, outbox_cursor};
 use crate::error::Result;
 use crate::search::{Batch, SharedIndex, load_documents};
 use crate::services::count_cache::CountCache;
@@ -230,14 +230,7 @@ pub async fn publish_once(
     }
     if !stock_books.is_empty() {
         let ids: Vec<i64> = stock_books.keys().copied().collect();
-        let mut available: HashMap<i64, i64> = ids.iter().map(|id| (*id, 0)).collect();
-        for row in stock::Entity::find()
-            .filter(stock::Column::BookId.is_in(ids))
-            .all(&txn)
-            .await?
-        {
-            *available.entry(row.book_id).or_default() += i64::from(row.available());
-        }
+        let available = crate::services::stock::available_by_book(&txn, &ids).await?;
         for (book_id, change_id) in stock_books {
             let now = available.get(&book_id).copied().unwrap_or(0);
             if last_stock.get(&book_id) == Some(&now) {

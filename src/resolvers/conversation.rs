@@ -4,15 +4,10 @@ use async_graphql::{Context, ID, Object, Result, ResultExt};
 
 use super::{state, viewer};
 use crate::auth::SignedInGuard;
-use crate::error::Error;
 use crate::loaders::{Loaders, gql_error};
 use crate::schema::{Conversation, ConversationConnection, CreateConversationInput};
-use crate::services::catalog::{page_size, parse_id};
+use crate::services::catalog::{page_size, parse_id, parse_ids};
 use crate::services::conversation;
-
-fn parse_ids(field: &str, ids: &[ID]) -> Result<Vec<i64>, Error> {
-    ids.iter().map(|id| parse_id(field, id)).collect()
-}
 
 /// Loads, one batch per relation, what a page of conversations shows: members, last messages, and
 /// the users (with their presence) behind both, so a page costs the same statements whatever its
@@ -116,7 +111,8 @@ impl ConversationMutation {
         #[graphql(desc = "The other members and a group's title.")] input: CreateConversationInput,
     ) -> Result<Conversation> {
         let user_id = viewer(ctx).user_id().extend()?;
-        let members = parse_ids("memberIds", &input.member_ids).extend()?;
+        let members =
+            parse_ids("memberIds", &input.member_ids, conversation::MAX_MEMBERS).extend()?;
         let state = state(ctx);
         let created = conversation::create_conversation(
             &state.db,
@@ -144,7 +140,7 @@ impl ConversationMutation {
     ) -> Result<Conversation> {
         let user_id = viewer(ctx).user_id().extend()?;
         let id = parse_id("conversationId", &conversation_id).extend()?;
-        let users = parse_ids("userIds", &user_ids).extend()?;
+        let users = parse_ids("userIds", &user_ids, conversation::MAX_MEMBERS).extend()?;
         let state = state(ctx);
         let updated = conversation::add_members(&state.db, state.bus.as_ref(), user_id, id, &users)
             .await

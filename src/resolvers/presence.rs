@@ -8,25 +8,10 @@ use crate::auth::SignedInGuard;
 use crate::entities::user;
 use crate::error::Error;
 use crate::schema::{PresenceChange, User};
-use crate::services::catalog::parse_id;
+use crate::services::catalog::parse_ids;
 
 /// Most users one request may name.
 const MAX_USERS: usize = 100;
-
-fn parse_user_ids(ids: &[ID]) -> Result<Vec<i64>, Error> {
-    if ids.is_empty() || ids.len() > MAX_USERS {
-        return Err(Error::bad_input(
-            "userIds",
-            format!("must name 1 to {MAX_USERS} users"),
-        ));
-    }
-    let mut out: Vec<i64> = ids
-        .iter()
-        .map(|id| parse_id("userIds", id))
-        .collect::<Result<_, _>>()?;
-    out.dedup();
-    Ok(out)
-}
 
 /// User queries.
 #[derive(Default)]
@@ -41,7 +26,7 @@ impl PresenceQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The users' ids.")] ids: Vec<ID>,
     ) -> Result<Vec<User>> {
-        let wanted = parse_user_ids(&ids).extend()?;
+        let wanted = parse_ids("userIds", &ids, MAX_USERS).extend()?;
         let found = user::Entity::find()
             .filter(user::Column::Id.is_in(wanted.iter().copied()))
             .all(&state(ctx).db)
@@ -70,7 +55,7 @@ impl PresenceSubscription {
         #[graphql(desc = "The users' ids.")] user_ids: Vec<ID>,
     ) -> Result<impl Stream<Item = PresenceChange> + use<>> {
         viewer(ctx).user_id().extend()?;
-        let ids = parse_user_ids(&user_ids).extend()?;
+        let ids = parse_ids("userIds", &user_ids, MAX_USERS).extend()?;
         let stream = state(ctx).presence.changes(ids).await.extend()?;
         Ok(stream.map(PresenceChange))
     }

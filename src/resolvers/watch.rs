@@ -7,9 +7,8 @@ use futures_util::{Stream, StreamExt};
 
 use super::{state, viewer};
 use crate::auth::SignedInGuard;
-use crate::error::Error;
 use crate::schema::{PriceChange, PriceWatch, StockChange, StockStatus};
-use crate::services::catalog::parse_id;
+use crate::services::catalog::{parse_id, parse_ids};
 use crate::services::updates::{self, PriceInterest};
 use crate::services::watch;
 
@@ -68,22 +67,6 @@ impl WatchMutation {
     }
 }
 
-fn parse_book_ids(ids: &[ID]) -> Result<Vec<i64>, Error> {
-    if ids.is_empty() || ids.len() > MAX_BOOKS {
-        return Err(Error::bad_input(
-            "bookIds",
-            format!("must name 1 to {MAX_BOOKS} books"),
-        ));
-    }
-    let mut out: Vec<i64> = ids
-        .iter()
-        .map(|id| parse_id("bookIds", id))
-        .collect::<Result<_, _>>()?;
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
-}
-
 /// Live price and stock updates.
 #[derive(Default)]
 pub struct WatchSubscription;
@@ -100,7 +83,7 @@ impl WatchSubscription {
     ) -> Result<impl Stream<Item = PriceChange> + use<>> {
         let interest = match book_ids {
             Some(ids) => PriceInterest::Books(
-                parse_book_ids(&ids)
+                parse_ids("bookIds", &ids, MAX_BOOKS)
                     .extend()?
                     .into_iter()
                     .collect::<HashSet<_>>(),
@@ -126,7 +109,7 @@ impl WatchSubscription {
         ctx: &Context<'_>,
         #[graphql(desc = "The books, 1..100.")] book_ids: Vec<ID>,
     ) -> Result<impl Stream<Item = StockChange> + use<>> {
-        let ids = parse_book_ids(&book_ids).extend()?;
+        let ids = parse_ids("bookIds", &book_ids, MAX_BOOKS).extend()?;
         let state = state(ctx);
         let threshold = state.config.low_stock_threshold;
         Ok(

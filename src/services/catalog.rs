@@ -193,6 +193,21 @@ pub fn parse_id(field: &str, id: &str) -> Result<i64> {
         .ok_or_else(|| Error::bad_input(field, "is not a valid id"))
 }
 
+/// Parses a list of 1..=`max` ids of `field`, dropping repeats and keeping the order given.
+pub fn parse_ids(field: &str, ids: &[async_graphql::ID], max: usize) -> Result<Vec<i64>> {
+    if ids.is_empty() || ids.len() > max {
+        return Err(Error::bad_input(field, format!("must name 1 to {max} ids")));
+    }
+    let mut out: Vec<i64> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = parse_id(field, id)?;
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
 /// The orders books can be listed in.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BookSort {

@@ -287,18 +287,6 @@ pub async fn history(
     })
 }
 
-/// The newest message of a conversation, if any.
-pub async fn last_message(
-    db: &impl ConnectionTrait,
-    conversation_id: i64,
-) -> Result<Option<message::Model>> {
-    Ok(message::Entity::find()
-        .filter(message::Column::ConversationId.eq(conversation_id))
-        .order_by_desc(message::Column::Seq)
-        .one(db)
-        .await?)
-}
-
 /// Which watermark to move.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Watermark {
@@ -361,14 +349,6 @@ pub async fn mark(
         }
     }
     Ok(after)
-}
-
-/// The message with this id.
-pub async fn find_message(db: &impl ConnectionTrait, id: i64) -> Result<message::Model> {
-    message::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound("message"))
 }
 
 #[cfg(test)]

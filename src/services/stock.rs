@@ -60,6 +60,23 @@ pub async fn stock_of(db: &impl ConnectionTrait, book_id: i64) -> Result<Vec<sto
         .await?)
 }
 
+/// Units available of each of these books, across warehouses, in one query (0 for a book with
+/// no stock).
+pub async fn available_by_book(
+    db: &impl ConnectionTrait,
+    book_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>> {
+    let mut out: std::collections::HashMap<i64, i64> = book_ids.iter().map(|id| (*id, 0)).collect();
+    for row in stock::Entity::find()
+        .filter(stock::Column::BookId.is_in(book_ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        *out.entry(row.book_id).or_default() += i64::from(row.available());
+    }
+    Ok(out)
+}
+
 /// Units available across warehouses.
 pub fn available(rows: &[stock::Model]) -> i64 {
     rows.iter().map(|r| i64::from(r.available())).sum()

@@ -8,8 +8,9 @@ use futures_util::stream::{self, Stream, StreamExt};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::bus::{Delivery, Event, SharedBus, topic};
-use crate::entities::{book, stock};
+use crate::entities::book;
 use crate::error::Result;
+use crate::services::stock::available_by_book;
 use crate::services::watch;
 
 /// A price change as subscribers get it.
@@ -130,18 +131,6 @@ pub fn price_updates(
     }
 }
 
-async fn available_of(db: &DatabaseConnection, ids: &[i64]) -> Result<HashMap<i64, i64>> {
-    let mut out: HashMap<i64, i64> = ids.iter().map(|id| (*id, 0)).collect();
-    for row in stock::Entity::find()
-        .filter(stock::Column::BookId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-    {
-        *out.entry(row.book_id).or_default() += i64::from(row.available());
-    }
-    Ok(out)
-}
-
 /// Changes of available stock of `book_ids`, from the moment of the call.
 pub fn stock_updates(
     db: DatabaseConnection,
@@ -151,7 +140,7 @@ pub fn stock_updates(
     let deliveries =
         stream::select_all(book_ids.iter().map(|id| bus.subscribe(&topic::stock(*id))));
     async_stream::stream! {
-        let mut known = available_of(&db, &book_ids).await.unwrap_or_default();
+        let mut known = available_by_book(&db, &book_ids).await.unwrap_or_default();
         let mut last_change: HashMap<i64, i64> = HashMap::new();
         for await delivery in deliveries {
             match delivery {
@@ -173,7 +162,7 @@ pub fn stock_updates(
                 }
                 Delivery::Gap => {
                     tracing::info!("a stock subscriber fell behind; recovering from the database");
-                    let Ok(now) = available_of(&db, &book_ids).await else { continue };
+                    let Ok(now) = available_by_book(&db, &book_ids).await else { continue };
                     for (book_id, available) in now {
                         if known.insert(book_id, available) != Some(available) {
                             yield StockUpdate { book_id, available };

@@ -637,13 +637,8 @@ async fn statements_for_a_page(app: &TestApp, first: i32) -> u64 {
 async fn a_page_of_fifty_books_costs_the_same_few_statements_as_a_page_of_five(backend: Backend) {
     // The outbox relays and the workers share the pool; keep them asleep so that only the page's
     // statements count.
-    let app = crate::helpers::spawn_app_with(backend, |c| {
-        c.relay_interval = std::time::Duration::from_secs(3600);
-        c.sweep_interval = std::time::Duration::from_secs(3600);
-        c.recovery_interval = std::time::Duration::from_secs(3600);
-        c.chat_beacon_interval = std::time::Duration::from_secs(3600);
-    })
-    .await;
+    let app =
+        crate::helpers::spawn_app_with(backend, crate::helpers::without_background_work).await;
     let admin = app.admin_token().await;
     for n in 0..50u64 {
         let mut input = book(n + 1, &format!("Book {n:02}"), "5.00");

@@ -425,13 +425,8 @@ const MY_CONVERSATIONS: &str = "query($first: Int!) { conversations(first: $firs
       members { user { id name presence { status lastSeenAt } } lastDeliveredSeq lastReadSeq } } } } }";
 
 async fn a_page_of_conversations_costs_the_same_few_statements_whatever_its_size(backend: Backend) {
-    let app = crate::helpers::spawn_app_with(backend, |c| {
-        c.relay_interval = std::time::Duration::from_secs(3600);
-        c.sweep_interval = std::time::Duration::from_secs(3600);
-        c.recovery_interval = std::time::Duration::from_secs(3600);
-        c.chat_beacon_interval = std::time::Duration::from_secs(3600);
-    })
-    .await;
+    let app =
+        crate::helpers::spawn_app_with(backend, crate::helpers::without_background_work).await;
     let (ann, ..) = app.sign_up("Ann").await;
     for n in 0..12 {
         let (_, other, _) = app.sign_up(&format!("Friend{n}")).await;

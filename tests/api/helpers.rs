@@ -162,6 +162,16 @@ pub struct TestApp {
     _pg: Option<PgDatabase>,
 }
 
+/// Puts the relays and periodic workers to sleep (they share the pool), for tests that count the
+/// SQL statements of one request. They still run once at start.
+pub fn without_background_work(config: &mut Config) {
+    let asleep = Duration::from_secs(3600);
+    config.relay_interval = asleep;
+    config.sweep_interval = asleep;
+    config.recovery_interval = asleep;
+    config.chat_beacon_interval = asleep;
+}
+
 /// Starts Folio on port 0 on `backend` with test-friendly settings (no demo data).
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
