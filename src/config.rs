@@ -69,6 +69,9 @@ impl ServeArgs {
         if let Some(secs) = env_parse::<u64>("FOLIO_PAYMENT_RECOVERY_AFTER")? {
             config.payment_recovery_after = Duration::from_secs(secs);
         }
+        if let Some(secs) = env_parse::<u64>("FOLIO_OUTBOX_RETENTION")? {
+            config.outbox_retention = Duration::from_secs(secs);
+        }
         if let Some(n) = env_parse("FOLIO_LOW_STOCK")? {
             config.low_stock_threshold = n;
         }
@@ -142,7 +145,8 @@ pub struct Config {
     /// How long an order may stay PENDING_PAYMENT before recovery asks the provider about it. Longer
     /// than a checkout's own attempts (3 charges of at most `charge_timeout`, plus backoff).
     pub payment_recovery_after: Duration,
-    /// How often each instance looks for such orders (and prunes old idempotency keys).
+    /// How often each instance looks for such orders (and prunes old idempotency keys and outbox
+    /// rows).
     pub recovery_interval: Duration,
     /// How long one call to the payment provider may take.
     pub charge_timeout: Duration,
@@ -150,6 +154,9 @@ pub struct Config {
     pub checkout_settle_wait: Duration,
     /// How long idempotency keys are kept (at least 24 hours).
     pub idempotency_key_ttl: Duration,
+    /// How long published outbox rows are kept. A search index that was away for longer rebuilds
+    /// itself when it comes back.
+    pub outbox_retention: Duration,
     /// How long a typing indicator lasts unless repeated.
     pub typing_lapse: Duration,
     /// How often each instance tells subscribers where recently active conversations are, so that
@@ -216,6 +223,7 @@ impl Config {
             charge_timeout: Duration::from_secs(10),
             checkout_settle_wait: Duration::from_secs(15),
             idempotency_key_ttl: Duration::from_secs(48 * 3600),
+            outbox_retention: Duration::from_secs(24 * 3600),
             typing_lapse: Duration::from_secs(5),
             chat_beacon_interval: Duration::from_secs(2),
             presence_grace: Duration::from_secs(5),

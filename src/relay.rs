@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -27,9 +26,29 @@ use crate::services::outbox::{self, Change};
 const BATCH: u64 = 500;
 
 /// Applies the outbox rows after the index's cursor, one batch; returns how many rows it applied.
-pub async fn catch_up_once(db: &impl ConnectionTrait, index: &SharedIndex) -> Result<usize> {
+/// An index that was away while the rows it needed were pruned (`outbox::prune`) is rebuilt
+/// instead, and the number of books indexed is returned.
+pub async fn catch_up_once(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize> {
+    catch_up(db, index, true).await
+}
+
+/// [`catch_up_once`]; `first` says this is a first pass (the follower's, or its first since an
+/// error), when the index may have been away for long. Later passes of a follower that keeps up
+/// cannot fall behind pruning, which only takes rows older than `FOLIO_OUTBOX_RETENTION`.
+async fn catch_up(db: &DatabaseConnection, index: &SharedIndex, first: bool) -> Result<usize> {
     let cursor = index.cursor().await?;
     let rows = outbox::read_after(db, cursor, BATCH).await?;
+    // Only where the log does not go on right after the cursor can rows have been pruned. A read
+    // comes back empty both when nothing is new and when a pruned stretch is followed by rows
+    // younger than `COMMIT_GRACE` (it looks like an uncommitted id); it is checked on a first pass
+    // only, to keep idle polling at one query. Otherwise the gap shows once the grace has passed.
+    let gap = match rows.first() {
+        Some((id, _)) => *id > cursor + 1,
+        None => first,
+    };
+    if gap && let Some(rebuilt) = rebuild_if_behind_pruning(db, index, cursor).await? {
+        return Ok(rebuilt);
+    }
     let Some((up_to, _)) = rows.last().cloned() else {
         return Ok(0);
     };
@@ -63,6 +82,23 @@ pub async fn catch_up_once(db: &impl ConnectionTrait, index: &SharedIndex) -> Re
     Ok(rows.len())
 }
 
+/// Rebuilds the index if rows after its `cursor` were pruned from the outbox; returns how many
+/// books it indexed (at least 1, so that callers see that something changed), or `None`.
+async fn rebuild_if_behind_pruning(
+    db: &DatabaseConnection,
+    index: &SharedIndex,
+    cursor: i64,
+) -> Result<Option<usize>> {
+    if outbox::cursor(db, outbox::PRUNED).await? <= cursor {
+        return Ok(None);
+    }
+    tracing::warn!(
+        cursor,
+        "the search index missed changes pruned from the outbox; rebuilding it"
+    );
+    Ok(Some(reindex(db, index).await?.max(1) as usize))
+}
+
 /// Follows the outbox until `shutdown`, polling every `interval` when idle. A failing index (down,
 /// full) is retried with backoff; the writes that feed it never wait for it.
 pub fn spawn_follower(
@@ -74,8 +110,11 @@ pub fn spawn_follower(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut backoff = interval;
+        let mut first = true;
         loop {
-            let wait = match catch_up_once(&db, &index).await {
+            let pass = catch_up(&db, &index, first).await;
+            first = pass.is_err();
+            let wait = match pass {
                 Ok(0) => {
                     backoff = interval;
                     interval

@@ -3,7 +3,7 @@
 //! no single point of failure: the hold sweeper, payment recovery and the chat beacon.
 
 use crate::app::AppState;
-use crate::services::{checkout, hold};
+use crate::services::{checkout, hold, outbox};
 
 /// Releases lapsed cart holds every `sweep_interval`, until shutdown.
 pub fn spawn_hold_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
@@ -32,7 +32,7 @@ pub fn spawn_hold_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
 }
 
 /// Settles orders whose checkout died between charging and recording, at start and every
-/// `recovery_interval`, and forgets idempotency keys past their time.
+/// `recovery_interval`, and forgets idempotency keys and published outbox rows past their time.
 pub fn spawn_payment_recovery(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
@@ -52,6 +52,15 @@ pub fn spawn_payment_recovery(state: AppState) -> tokio::task::JoinHandle<()> {
                 checkout::prune_idempotency_keys(&state.db, state.config.idempotency_key_ttl).await
             {
                 tracing::warn!(error = %err, "could not prune idempotency keys");
+            }
+            if let Err(err) = outbox::prune(
+                &state.db,
+                state.config.outbox_retention,
+                crate::relay::BUS_CONSUMER,
+            )
+            .await
+            {
+                tracing::warn!(error = %err, "could not prune the outbox");
             }
             tokio::select! {
                 _ = state.shutdown.cancelled() => return,

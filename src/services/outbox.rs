@@ -95,6 +95,44 @@ pub async fn read_after(
     Ok(changes)
 }
 
+/// The `outbox_cursors` row that records how far the log has been pruned: every row up to its
+/// `last_id` is gone. A consumer whose own cursor is behind it missed changes and must rebuild.
+pub const PRUNED: &str = "pruned";
+
+/// Deletes the rows older than `older_than` that the bus relay (`bus_consumer`) has published, and
+/// records the highest id deleted under [`PRUNED`]; returns how many rows it deleted. The search
+/// indexes keep their cursors in the index itself, out of the database's sight, so an index that
+/// was away for longer than `older_than` finds that it is behind [`PRUNED`] and rebuilds (see
+/// `relay::catch_up_once`). Safe on every instance at once: deleting a deleted row deletes nothing.
+pub async fn prune(
+    db: &impl ConnectionTrait,
+    older_than: std::time::Duration,
+    bus_consumer: &str,
+) -> Result<u64> {
+    let cutoff =
+        chrono::Utc::now() - chrono::Duration::from_std(older_than).map_err(Error::internal)?;
+    let newest_old: Option<i64> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(outbox::Column::CreatedAt.lt(cutoff))
+        .order_by_desc(outbox::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(newest_old) = newest_old else {
+        return Ok(0);
+    };
+    let up_to = newest_old.min(cursor(db, bus_consumer).await?);
+    // Recorded first: a consumer must never see the rows gone without the mark that says so.
+    advance(db, PRUNED, up_to).await?;
+    Ok(outbox::Entity::delete_many()
+        .filter(outbox::Column::Id.lte(up_to))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// The id of the newest row (0 when empty).
 pub async fn last_id(db: &impl ConnectionTrait) -> Result<i64> {
     Ok(outbox::Entity::find()

@@ -4,12 +4,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use folio::relay::BUS_CONSUMER;
 use folio::search::{
     Batch, SearchIndex, SearchRequest, SearchResults, SharedIndex, Suggestion, TantivyIndex,
 };
+use folio::services::outbox;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, error_code, spawn_app};
+use crate::helpers::{
+    Backend, TestApp, error_code, spawn_app, spawn_app_with, without_background_work,
+};
+
+/// The consumer that `outbox::prune` waits for in the pruning tests.
+const PUBLISHER: &str = "test-publisher";
 
 const SEARCH: &str = "query($q: String!, $first: Int!, $after: String, $filter: BookFilter) {
   searchBooks(query: $q, first: $first, after: $after, filter: $filter) {
@@ -337,4 +344,75 @@ async fn an_index_that_was_down_catches_up_from_the_outbox_and_writes_never_wait
     let reapplied = folio::relay::reindex(&db, &index).await.unwrap();
     assert_eq!(reapplied, 4);
     assert_eq!(index.search(&request).await.unwrap().total, 2);
+}
+
+#[tokio::test]
+async fn pruning_the_outbox_keeps_every_change_not_yet_published() {
+    let app = spawn_app_with(Backend::Sqlite, without_background_work).await;
+    let db = app.app.as_ref().unwrap().state.db.clone();
+    shelf(&app).await;
+    let last = outbox::last_id(&db).await.unwrap();
+    let written = outbox::read_after(&db, 0, 1000).await.unwrap().len() as u64;
+    assert!(written > 0);
+
+    // The publisher has published nothing yet: however old, nothing goes. (A stand-in for the bus
+    // relay, which in this app may run at any moment.)
+    assert_eq!(
+        outbox::prune(&db, Duration::ZERO, PUBLISHER).await.unwrap(),
+        0
+    );
+    assert_eq!(outbox::last_id(&db).await.unwrap(), last);
+
+    // Once published, old rows go (and young ones stay), and the log says how far it was pruned.
+    outbox::advance(&db, PUBLISHER, last).await.unwrap();
+    assert_eq!(
+        outbox::prune(&db, Duration::from_secs(3600), PUBLISHER)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        outbox::prune(&db, Duration::ZERO, PUBLISHER).await.unwrap(),
+        written
+    );
+    assert!(outbox::read_after(&db, 0, 100).await.unwrap().is_empty());
+    assert_eq!(outbox::cursor(&db, outbox::PRUNED).await.unwrap(), last);
+}
+
+#[tokio::test]
+async fn an_index_away_while_its_changes_were_pruned_rebuilds_itself_when_it_comes_back() {
+    let app = spawn_app_with(Backend::Sqlite, without_background_work).await;
+    let db = app.app.as_ref().unwrap().state.db.clone();
+    let admin = shelf(&app).await;
+    // An index that has applied nothing, then the whole log pruned away.
+    let index: SharedIndex = Arc::new(TantivyIndex::in_memory().unwrap());
+    let last = outbox::last_id(&db).await.unwrap();
+    outbox::advance(&db, BUS_CONSUMER, last).await.unwrap();
+    outbox::prune(&db, Duration::ZERO, BUS_CONSUMER)
+        .await
+        .unwrap();
+
+    // The next change shows the index that it is behind what was pruned.
+    add(
+        &app,
+        &admin,
+        5,
+        "Typee",
+        &["Herman Melville"],
+        &["adventure"],
+        json!({}),
+    )
+    .await;
+    while folio::relay::catch_up_once(&db, &index).await.unwrap() > 0 {}
+    let request = SearchRequest {
+        text: "melville".into(),
+        filter: Default::default(),
+        offset: 0,
+        limit: 10,
+    };
+    assert_eq!(index.search(&request).await.unwrap().total, 3);
+    assert_eq!(
+        index.cursor().await.unwrap(),
+        outbox::last_id(&db).await.unwrap()
+    );
 }
