@@ -11,7 +11,8 @@ mod stock_of_book;
 mod user_by_id;
 mod warehouse_by_id;
 
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
@@ -32,8 +33,37 @@ use crate::error::Error;
 /// What a loader fails with: shared, because one failed batch fails every field that waited on it.
 pub type LoadError = Arc<Error>;
 
-/// The loaders of one request. Created per request so their caches never outlive it.
+/// The loaders of one request, created when a field first asks for one (through `Deref`): a
+/// subscription keeps its request for as long as it lives, and most never load anything, so an
+/// idle subscriber does not pay for nine loaders. Per request, so their caches never outlive it.
 pub struct Loaders {
+    db: DatabaseConnection,
+    presence: Arc<crate::presence::Presence>,
+    all: OnceLock<AllLoaders>,
+}
+
+impl Loaders {
+    /// Loaders over `db` and `presence`, none created yet.
+    pub fn new(db: &DatabaseConnection, presence: &Arc<crate::presence::Presence>) -> Self {
+        Loaders {
+            db: db.clone(),
+            presence: presence.clone(),
+            all: OnceLock::new(),
+        }
+    }
+}
+
+impl Deref for Loaders {
+    type Target = AllLoaders;
+
+    fn deref(&self) -> &AllLoaders {
+        self.all
+            .get_or_init(|| AllLoaders::new(&self.db, &self.presence))
+    }
+}
+
+/// One loader per relation.
+pub struct AllLoaders {
     pub authors_of_book: DataLoader<AuthorsOfBook, HashMapCache>,
     pub book_by_id: DataLoader<BookById, HashMapCache>,
     pub categories_of_book: DataLoader<CategoriesOfBook, HashMapCache>,
@@ -45,15 +75,14 @@ pub struct Loaders {
     pub warehouse_by_id: DataLoader<WarehouseById, HashMapCache>,
 }
 
-impl Loaders {
-    /// Fresh loaders over `db` and `presence`.
-    pub fn new(db: &DatabaseConnection, presence: &Arc<crate::presence::Presence>) -> Self {
+impl AllLoaders {
+    fn new(db: &DatabaseConnection, presence: &Arc<crate::presence::Presence>) -> Self {
         // Cached per request, so that a page can prefetch (see `prefetch_books`) and the
         // fields of each row then read from the cache.
         fn loader<T>(inner: T) -> DataLoader<T, HashMapCache> {
             DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default())
         }
-        Loaders {
+        AllLoaders {
             authors_of_book: loader(AuthorsOfBook(db.clone())),
             book_by_id: loader(BookById(db.clone())),
             categories_of_book: loader(CategoriesOfBook(db.clone())),

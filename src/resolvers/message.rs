@@ -140,16 +140,18 @@ impl MessageSubscription {
     ) -> Result<impl Stream<Item = Result<Message>> + use<>> {
         let user_id = viewer(ctx).user_id().extend()?;
         let state = state(ctx);
+        // Boxed: the subscription keeps this resolver's future for as long as it lives, and
+        // unboxed it would keep room for the membership queries too (a few KiB per subscriber).
         let stream = match conversation_id {
             Some(id) => {
                 let id = parse_id("conversationId", &id).extend()?;
-                message_stream::conversation_messages(
+                Box::pin(message_stream::conversation_messages(
                     state.db.clone(),
                     &state.bus,
                     user_id,
                     id,
                     after_seq,
-                )
+                ))
                 .await
                 .extend()?
                 .boxed()
@@ -157,10 +159,14 @@ impl MessageSubscription {
             None if after_seq.is_some() => {
                 return Err(Error::bad_input("afterSeq", "needs a conversationId")).extend();
             }
-            None => message_stream::all_messages(state.db.clone(), &state.bus, user_id)
-                .await
-                .extend()?
-                .boxed(),
+            None => Box::pin(message_stream::all_messages(
+                state.db.clone(),
+                &state.bus,
+                user_id,
+            ))
+            .await
+            .extend()?
+            .boxed(),
         };
         Ok(stream.map(|item| {
             item.map(|(message, members)| Message { message, members })

@@ -152,9 +152,11 @@ pub async fn conversation_messages(
         conversation_id,
         sent: after_seq.unwrap_or(conversation.last_seq),
     };
+    // The stream lives as long as the subscription, and an async block is as large as its largest
+    // await: the database work is boxed so that an idle stream does not carry room for a query.
     Ok(async_stream::stream! {
-        match cursor.advance(&db, None).await {
-            Ok(replayed) => for item in with_members(&db, replayed, None).await { yield item },
+        match Box::pin(cursor.advance(&db, None)).await {
+            Ok(replayed) => for item in Box::pin(with_members(&db, replayed, None)).await { yield item },
             Err(err) => { yield Err(interrupted(&err, cursor.sent)); return; }
         }
         while let Some(delivery) = live.next().await {
@@ -169,8 +171,8 @@ pub async fn conversation_messages(
                 Delivery::Gap => None,
             };
             let live_seq = incoming.as_ref().map(|m| m.seq);
-            match cursor.advance(&db, incoming).await {
-                Ok(batch) => for item in with_members(&db, batch, live_seq).await { yield item },
+            match Box::pin(cursor.advance(&db, incoming)).await {
+                Ok(batch) => for item in Box::pin(with_members(&db, batch, live_seq)).await { yield item },
                 Err(err) => { yield Err(interrupted(&err, cursor.sent)); return; }
             }
         }
@@ -223,11 +225,11 @@ pub async fn all_messages(
                         if *member && !cursors.contains_key(conversation_id) {
                             // Subscribe first, then catch up from where the member came in.
                             live.push(bus.subscribe(&topic::conversation(*conversation_id)));
-                            let since = conversation_member::Entity::find_by_id((*conversation_id, viewer))
-                                .one(&db).await.ok().flatten().map_or(0, |m| m.last_read_seq);
+                            let since = Box::pin(conversation_member::Entity::find_by_id((*conversation_id, viewer))
+                                .one(&db)).await.ok().flatten().map_or(0, |m| m.last_read_seq);
                             let mut cursor = Cursor { conversation_id: *conversation_id, sent: since };
-                            if let Ok(batch) = cursor.advance(&db, None).await {
-                                for item in with_members(&db, batch, None).await { yield item }
+                            if let Ok(batch) = Box::pin(cursor.advance(&db, None)).await {
+                                for item in Box::pin(with_members(&db, batch, None)).await { yield item }
                             }
                             cursors.insert(*conversation_id, cursor);
                             left.remove(conversation_id);
@@ -239,15 +241,15 @@ pub async fn all_messages(
                     Event::ConversationAt { conversation_id, last_seq } => {
                         let Some(cursor) = cursors.get_mut(conversation_id) else { continue };
                         if *last_seq <= cursor.sent { continue }
-                        match cursor.advance(&db, None).await {
-                            Ok(batch) => for item in with_members(&db, batch, None).await { yield item },
+                        match Box::pin(cursor.advance(&db, None)).await {
+                            Ok(batch) => for item in Box::pin(with_members(&db, batch, None)).await { yield item },
                             Err(err) => { yield Err(interrupted(&err, cursor.sent)); return; }
                         }
                     }
                     Event::MessageAdded { message } if !left.contains(&message.conversation_id) => {
                         let Some(cursor) = cursors.get_mut(&message.conversation_id) else { continue };
-                        match cursor.advance(&db, Some(message.clone())).await {
-                            Ok(batch) => for item in with_members(&db, batch, Some(message.seq)).await { yield item },
+                        match Box::pin(cursor.advance(&db, Some(message.clone()))).await {
+                            Ok(batch) => for item in Box::pin(with_members(&db, batch, Some(message.seq))).await { yield item },
                             Err(err) => { yield Err(interrupted(&err, cursor.sent)); return; }
                         }
                     }
@@ -255,8 +257,8 @@ pub async fn all_messages(
                 },
                 (_, Delivery::Gap) => {
                     for cursor in cursors.values_mut() {
-                        match cursor.advance(&db, None).await {
-                            Ok(batch) => for item in with_members(&db, batch, None).await { yield item },
+                        match Box::pin(cursor.advance(&db, None)).await {
+                            Ok(batch) => for item in Box::pin(with_members(&db, batch, None)).await { yield item },
                             Err(err) => { yield Err(interrupted(&err, cursor.sent)); return; }
                         }
                     }

@@ -8,8 +8,9 @@
 //! - `graphql-ws` (the legacy subscriptions-transport-ws): `start`/`stop`/`data`, `ka` keep-alives;
 //!   the same close codes where the old protocol had none of its own.
 //!
-//! Each operation runs in its own task that writes to the socket through a bounded channel, so a slow
-//! operation never blocks the connection loop or the other operations.
+//! Each operation runs in its own task, so a slow operation never blocks the connection loop or the
+//! other operations; they take turns writing to the socket (a client that reads slowly makes them
+//! wait: backpressure, without a queue per connection).
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -19,10 +20,10 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::response::Response;
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use super::GraphQLBody;
@@ -59,12 +60,10 @@ mod close {
     pub const TOO_MANY_INITS: u16 = 4429;
 }
 
-/// How many outgoing messages a connection buffers before its operations wait for the socket.
-/// Small, because each connection holds one; a client that reads this slowly gets backpressure.
-const OUTGOING_BUFFER: usize = 32;
-
-/// Bytes read from a socket at a time.
-const READ_BUFFER: usize = 4 * 1024;
+/// Bytes read from a socket at a time. Clients send little (`connection_init` with a token, a
+/// subscribe with its query, pongs) and the buffer lives as long as the socket; a larger message
+/// takes a few reads.
+const READ_BUFFER: usize = 512;
 /// Bytes gathered before a write reaches the socket (every send flushes anyway).
 const WRITE_BUFFER: usize = 4 * 1024;
 
@@ -107,13 +106,17 @@ pub async fn upgrade(
         .write_buffer_size(WRITE_BUFFER)
         .max_message_size(state.config.limits.max_body_bytes);
     let connections = state.connections.clone();
+    // Shared rather than copied into the upgrade's closure, its future and the connection: a few
+    // hundred bytes per socket.
+    let state = Arc::new(state);
     ws.on_upgrade(move |socket| {
         connections.track_future(async move {
             match protocol {
                 Some(protocol) => {
-                    let (connection, outgoing) =
-                        Connection::new(state, protocol, header_authorization);
-                    connection.run(socket, outgoing).await
+                    let (sink, incoming) = socket.split();
+                    Connection::new(state, protocol, header_authorization, sink)
+                        .run(incoming)
+                        .await
                 }
                 None => {
                     let mut socket = socket;
@@ -170,11 +173,15 @@ enum ClientMessage {
 /// operation that reused its id. A std mutex: held for a map lookup, never across an await.
 type Operations = Arc<Mutex<HashMap<String, (u64, AbortHandle)>>>;
 
+/// The sending half of a socket, shared by the connection loop and its operations. An async mutex:
+/// held across the send, so that messages go out whole and in turn.
+type Outgoing = Arc<tokio::sync::Mutex<SplitSink<WebSocket, Message>>>;
+
 /// Why the connection loop stops.
 struct Close(u16, String);
 
 struct Connection {
-    state: AppState,
+    state: Arc<AppState>,
     protocol: Protocol,
     header_authorization: Option<String>,
     viewer: Viewer,
@@ -182,20 +189,19 @@ struct Connection {
     acknowledged: bool,
     operations: Operations,
     generation: u64,
-    outgoing: mpsc::Sender<Message>,
+    outgoing: Outgoing,
     /// Counts this connection towards its user's presence while it lives.
     presence: Option<crate::presence::PresenceGuard>,
 }
 
 impl Connection {
-    /// The connection, and the receiving end of its outgoing messages (for the socket writer).
     fn new(
-        state: AppState,
+        state: Arc<AppState>,
         protocol: Protocol,
         header_authorization: Option<String>,
-    ) -> (Self, mpsc::Receiver<Message>) {
-        let (outgoing, outgoing_rx) = mpsc::channel(OUTGOING_BUFFER);
-        let connection = Connection {
+        sink: SplitSink<WebSocket, Message>,
+    ) -> Self {
+        Connection {
             state,
             protocol,
             header_authorization,
@@ -204,24 +210,12 @@ impl Connection {
             acknowledged: false,
             operations: Arc::default(),
             generation: 0,
-            outgoing,
+            outgoing: Arc::new(tokio::sync::Mutex::new(sink)),
             presence: None,
-        };
-        (connection, outgoing_rx)
+        }
     }
 
-    async fn run(mut self, socket: WebSocket, mut outgoing_rx: mpsc::Receiver<Message>) {
-        let (mut sink, mut incoming) = socket.split();
-        let writer = tokio::spawn(async move {
-            while let Some(message) = outgoing_rx.recv().await {
-                let closing = matches!(message, Message::Close(_));
-                if sink.send(message).await.is_err() || closing {
-                    break;
-                }
-            }
-            let _ = sink.close().await;
-        });
-
+    async fn run(mut self, mut incoming: futures_util::stream::SplitStream<WebSocket>) {
         let config = self.state.config.ws.clone();
         let init_deadline = tokio::time::sleep(config.init_timeout);
         tokio::pin!(init_deadline);
@@ -246,13 +240,15 @@ impl Connection {
                         Protocol::LegacyWs => None,
                     };
                     if let Some(ping) = ping {
-                        self.send(ping).await;
+                        Box::pin(self.send(ping)).await;
                     }
                 }
                 message = incoming.next() => match message {
                     None | Some(Err(_)) => break None,
                     Some(Ok(Message::Text(text))) => {
-                        if let Err(close) = self.handle(text.as_str()).await {
+                        // Boxed, like every rare branch here: the loop's future lives as long as
+                        // the connection, and is as large as its largest await.
+                        if let Err(close) = Box::pin(self.handle(text.as_str())).await {
                             break close;
                         }
                     }
@@ -274,18 +270,16 @@ impl Connection {
         {
             handle.abort();
         }
+        let mut sink = self.outgoing.lock().await;
         if let Some(Close(code, reason)) = close {
-            let _ = self.outgoing.send(close_message(code, &reason)).await;
+            let _ = sink.send(close_message(code, &reason)).await;
         }
-        drop(self.outgoing);
-        let _ = writer.await;
+        let _ = sink.close().await;
     }
 
+    /// Sends `message`; a failure means the socket is gone, which the loop finds out by reading.
     async fn send(&self, message: Value) {
-        let _ = self
-            .outgoing
-            .send(Message::Text(message.to_string().into()))
-            .await;
+        send(&self.outgoing, message).await;
     }
 
     /// Handles one client message; `Err` closes the connection (with a code, or silently for `None`).
@@ -365,13 +359,15 @@ impl Connection {
         }
         self.generation += 1;
         let generation = self.generation;
+        let responses = self
+            .state
+            .schema
+            .execute_stream(body.prepare(&self.state, self.viewer.clone()));
         let task = tokio::spawn(run_operation(
-            self.state.clone(),
+            responses,
             self.protocol,
             id.clone(),
             generation,
-            body,
-            self.viewer.clone(),
             self.outgoing.clone(),
             self.operations.clone(),
         ));
@@ -408,31 +404,26 @@ fn authorization_from_payload(payload: Option<&Value>) -> Option<String> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Sends `message` on the socket; false when the socket is gone.
+async fn send(outgoing: &Outgoing, message: Value) -> bool {
+    let text = Message::Text(message.to_string().into());
+    outgoing.lock().await.send(text).await.is_ok()
+}
+
+/// Sends an operation's responses until it ends (or the socket does).
 async fn run_operation(
-    state: AppState,
+    mut responses: futures_util::stream::BoxStream<'static, GqlResponse>,
     protocol: Protocol,
     id: String,
     generation: u64,
-    body: GraphQLBody,
-    viewer: Viewer,
-    outgoing: mpsc::Sender<Message>,
+    outgoing: Outgoing,
     operations: Operations,
 ) {
     let next_type = match protocol {
         Protocol::TransportWs => "next",
         Protocol::LegacyWs => "data",
     };
-    let send = |value: Value| {
-        let outgoing = outgoing.clone();
-        async move {
-            outgoing
-                .send(Message::Text(value.to_string().into()))
-                .await
-                .is_ok()
-        }
-    };
-    let mut responses = state.schema.execute_stream(body.prepare(&state, viewer));
+    let send = |value: Value| Box::pin(send(&outgoing, value));
     let mut failed = false;
     while let Some(response) = responses.next().await {
         if fails_before_data(&response) {
