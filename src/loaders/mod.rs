@@ -39,7 +39,8 @@ pub type LoadError = Arc<Error>;
 pub struct Loaders {
     db: DatabaseConnection,
     presence: Arc<crate::presence::Presence>,
-    all: OnceLock<AllLoaders>,
+    /// Boxed: inline, the empty cell would take as much room as the loaders.
+    all: OnceLock<Box<AllLoaders>>,
 }
 
 impl Loaders {
@@ -58,7 +59,7 @@ impl Deref for Loaders {
 
     fn deref(&self) -> &AllLoaders {
         self.all
-            .get_or_init(|| AllLoaders::new(&self.db, &self.presence))
+            .get_or_init(|| Box::new(AllLoaders::new(&self.db, &self.presence)))
     }
 }
 

@@ -8,11 +8,13 @@
 //! - `graphql-ws` (the legacy subscriptions-transport-ws): `start`/`stop`/`data`, `ka` keep-alives;
 //!   the same close codes where the old protocol had none of its own.
 //!
-//! Each operation runs in its own task, so a slow operation never blocks the connection loop or the
-//! other operations; they take turns writing to the socket (a client that reads slowly makes them
-//! wait: backpressure, without a queue per connection).
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+//! One task per connection reads the client's messages and polls its operations' response streams
+//! in turn (see [`Operations`]): an operation waiting for its next event blocks nothing, and a
+//! client that reads slowly makes its own operations wait (backpressure, without a queue per
+//! connection). Thousands of idle subscribers are the common case, so what a connection keeps is
+//! kept small: no task, lock or channel per operation.
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use async_graphql::Response as GqlResponse;
 use axum::extract::State;
@@ -20,11 +22,11 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::response::Response;
-use futures_util::stream::SplitSink;
+use futures_util::future::Either;
+use futures_util::stream::BoxStream;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::task::AbortHandle;
 
 use super::GraphQLBody;
 use crate::app::AppState;
@@ -110,26 +112,27 @@ pub async fn upgrade(
     // hundred bytes per socket.
     let state = Arc::new(state);
     ws.on_upgrade(move |socket| {
-        connections.track_future(async move {
-            match protocol {
-                Some(protocol) => {
-                    let (sink, incoming) = socket.split();
-                    Connection::new(state, protocol, header_authorization, sink)
-                        .run(incoming)
-                        .await
-                }
-                None => {
-                    let mut socket = socket;
-                    let _ = socket
-                        .send(close_message(
-                            close::SUBPROTOCOL_NOT_ACCEPTABLE,
-                            "Subprotocol not acceptable",
-                        ))
-                        .await;
-                }
+        // The connection is built here and moved into the future once: an `async` block that built
+        // it would keep room for both its inputs and the connection for as long as it lives.
+        let served = match protocol {
+            Some(protocol) => {
+                let mut connection = Connection::new(state, protocol, header_authorization, socket);
+                Either::Left(async move { connection.run().await })
             }
-        })
+            None => Either::Right(refuse(socket)),
+        };
+        connections.track_future(served)
     })
+}
+
+/// Closes a socket that offered no subprotocol Folio speaks.
+async fn refuse(mut socket: WebSocket) {
+    let _ = socket
+        .send(close_message(
+            close::SUBPROTOCOL_NOT_ACCEPTABLE,
+            "Subprotocol not acceptable",
+        ))
+        .await;
 }
 
 fn close_message(code: u16, reason: &str) -> Message {
@@ -169,13 +172,74 @@ enum ClientMessage {
     ConnectionTerminate,
 }
 
-/// Running operations by id. Each carries a generation so that a finished task never removes a newer
-/// operation that reused its id. A std mutex: held for a map lookup, never across an await.
-type Operations = Arc<Mutex<HashMap<String, (u64, AbortHandle)>>>;
+/// The operations running on one connection, by id, each a stream of responses. The connection
+/// loop polls them itself (a connection rarely runs more than a few).
+struct Operations {
+    protocol: Protocol,
+    running: Vec<(String, BoxStream<'static, GqlResponse>)>,
+    /// Where the next poll starts, so that a busy operation cannot starve the others.
+    next: usize,
+}
 
-/// The sending half of a socket, shared by the connection loop and its operations. An async mutex:
-/// held across the send, so that messages go out whole and in turn.
-type Outgoing = Arc<tokio::sync::Mutex<SplitSink<WebSocket, Message>>>;
+impl Operations {
+    fn new(protocol: Protocol) -> Self {
+        Operations {
+            protocol,
+            running: Vec::new(),
+            next: 0,
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.running.iter().any(|(running, _)| running == id)
+    }
+
+    fn insert(&mut self, id: String, responses: BoxStream<'static, GqlResponse>) {
+        self.running.push((id, responses));
+    }
+
+    /// Stops the operation `id` (dropping its stream ends its subscription), if it runs.
+    fn remove(&mut self, id: &str) {
+        self.running.retain(|(running, _)| running != id);
+    }
+
+    /// The message to send for the next response of any operation: its data, its error (which
+    /// ends it), or that it is complete. An operation that ends is forgotten at once, so the client
+    /// may reuse its id. Pending while nothing is ready, or while nothing runs (the loop polls
+    /// again after starting an operation).
+    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Value> {
+        let count = self.running.len();
+        for turn in 0..count {
+            let at = (self.next + turn) % count;
+            let Poll::Ready(response) = self.running[at].1.poll_next_unpin(cx) else {
+                continue;
+            };
+            self.next = at + 1;
+            return Poll::Ready(match response {
+                // The operation never started (invalid, or refused): an `error` message ends it,
+                // and graphql-transport-ws sends no `complete` after one.
+                Some(response) if fails_before_data(&response) => {
+                    let (id, _) = self.running.swap_remove(at);
+                    let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
+                    json!({"type": "error", "id": id, "payload": errors})
+                }
+                Some(response) => {
+                    let next_type = match self.protocol {
+                        Protocol::TransportWs => "next",
+                        Protocol::LegacyWs => "data",
+                    };
+                    let payload = serde_json::to_value(&response).unwrap_or(Value::Null);
+                    json!({"type": next_type, "id": self.running[at].0, "payload": payload})
+                }
+                None => {
+                    let (id, _) = self.running.swap_remove(at);
+                    json!({"type": "complete", "id": id})
+                }
+            });
+        }
+        Poll::Pending
+    }
+}
 
 /// Why the connection loop stops.
 struct Close(u16, String);
@@ -188,8 +252,7 @@ struct Connection {
     init_received: bool,
     acknowledged: bool,
     operations: Operations,
-    generation: u64,
-    outgoing: Outgoing,
+    socket: WebSocket,
     /// Counts this connection towards its user's presence while it lives.
     presence: Option<crate::presence::PresenceGuard>,
 }
@@ -199,7 +262,7 @@ impl Connection {
         state: Arc<AppState>,
         protocol: Protocol,
         header_authorization: Option<String>,
-        sink: SplitSink<WebSocket, Message>,
+        socket: WebSocket,
     ) -> Self {
         Connection {
             state,
@@ -208,14 +271,13 @@ impl Connection {
             viewer: Viewer::Anonymous,
             init_received: false,
             acknowledged: false,
-            operations: Arc::default(),
-            generation: 0,
-            outgoing: Arc::new(tokio::sync::Mutex::new(sink)),
+            operations: Operations::new(protocol),
+            socket,
             presence: None,
         }
     }
 
-    async fn run(mut self, mut incoming: futures_util::stream::SplitStream<WebSocket>) {
+    async fn run(&mut self) {
         let config = self.state.config.ws.clone();
         let init_deadline = tokio::time::sleep(config.init_timeout);
         tokio::pin!(init_deadline);
@@ -223,14 +285,18 @@ impl Connection {
             tokio::time::Instant::now() + config.keepalive,
             config.keepalive,
         );
+        // Made once, not on every turn of the loop (which turns for every response sent): each
+        // new one would register with the token again.
         let shutdown = self.state.shutdown.clone();
+        let shutdown = shutdown.cancelled();
+        tokio::pin!(shutdown);
 
         let close = loop {
             tokio::select! {
                 _ = &mut init_deadline, if !self.init_received => {
                     break Some(Close(close::INIT_TIMEOUT, "Connection initialisation timeout".into()));
                 }
-                _ = shutdown.cancelled() => {
+                _ = &mut shutdown => {
                     break Some(Close(close::GOING_AWAY, "server shutting down".into()));
                 }
                 _ = keepalive.tick() => {
@@ -243,7 +309,10 @@ impl Connection {
                         Box::pin(self.send(ping)).await;
                     }
                 }
-                message = incoming.next() => match message {
+                message = std::future::poll_fn(|cx| self.operations.poll_message(cx)) => {
+                    Box::pin(self.send(message)).await;
+                }
+                message = self.socket.next() => match message {
                     None | Some(Err(_)) => break None,
                     Some(Ok(Message::Text(text))) => {
                         // Boxed, like every rare branch here: the loop's future lives as long as
@@ -262,24 +331,20 @@ impl Connection {
             }
         };
 
-        for (_, (_, handle)) in self
-            .operations
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain()
-        {
-            handle.abort();
-        }
-        let mut sink = self.outgoing.lock().await;
+        // Ends every subscription before the socket closes.
+        self.operations.running.clear();
         if let Some(Close(code, reason)) = close {
-            let _ = sink.send(close_message(code, &reason)).await;
+            let _ = self.socket.send(close_message(code, &reason)).await;
         }
-        let _ = sink.close().await;
+        let _ = self.socket.close().await;
     }
 
     /// Sends `message`; a failure means the socket is gone, which the loop finds out by reading.
-    async fn send(&self, message: Value) {
-        send(&self.outgoing, message).await;
+    async fn send(&mut self, message: Value) {
+        let _ = self
+            .socket
+            .send(Message::Text(message.to_string().into()))
+            .await;
     }
 
     /// Handles one client message; `Err` closes the connection (with a code, or silently for `None`).
@@ -350,40 +415,22 @@ impl Connection {
         if !self.acknowledged {
             return Err(Some(Close(close::UNAUTHORIZED, "Unauthorized".into())));
         }
-        let mut operations = self.operations.lock().unwrap_or_else(|e| e.into_inner());
-        if operations.contains_key(&id) {
+        if self.operations.contains(&id) {
             return Err(Some(Close(
                 close::DUPLICATE_SUBSCRIBER,
                 format!("Subscriber for {id} already exists"),
             )));
         }
-        self.generation += 1;
-        let generation = self.generation;
         let responses = self
             .state
             .schema
             .execute_stream(body.prepare(&self.state, self.viewer.clone()));
-        let task = tokio::spawn(run_operation(
-            responses,
-            self.protocol,
-            id.clone(),
-            generation,
-            self.outgoing.clone(),
-            self.operations.clone(),
-        ));
-        operations.insert(id, (generation, task.abort_handle()));
+        self.operations.insert(id, responses);
         Ok(())
     }
 
     fn stop(&mut self, id: &str) {
-        if let Some((_, handle)) = self
-            .operations
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id)
-        {
-            handle.abort();
-        }
+        self.operations.remove(id);
     }
 }
 
@@ -402,53 +449,6 @@ fn authorization_from_payload(payload: Option<&Value>) -> Option<String> {
             .and_then(Value::as_object)
             .and_then(find)
     })
-}
-
-/// Sends `message` on the socket; false when the socket is gone.
-async fn send(outgoing: &Outgoing, message: Value) -> bool {
-    let text = Message::Text(message.to_string().into());
-    outgoing.lock().await.send(text).await.is_ok()
-}
-
-/// Sends an operation's responses until it ends (or the socket does).
-async fn run_operation(
-    mut responses: futures_util::stream::BoxStream<'static, GqlResponse>,
-    protocol: Protocol,
-    id: String,
-    generation: u64,
-    outgoing: Outgoing,
-    operations: Operations,
-) {
-    let next_type = match protocol {
-        Protocol::TransportWs => "next",
-        Protocol::LegacyWs => "data",
-    };
-    let send = |value: Value| Box::pin(send(&outgoing, value));
-    let mut failed = false;
-    while let Some(response) = responses.next().await {
-        if fails_before_data(&response) {
-            // The operation never started (invalid, or refused): an `error` message ends it, and
-            // graphql-transport-ws sends no `complete` after one.
-            let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
-            send(json!({"type": "error", "id": id, "payload": errors})).await;
-            failed = true;
-            break;
-        }
-        let payload = serde_json::to_value(&response).unwrap_or(Value::Null);
-        if !send(json!({"type": next_type, "id": id, "payload": payload})).await {
-            return;
-        }
-    }
-    // Forget the operation before saying it is complete, so the client may reuse the id at once.
-    {
-        let mut ops = operations.lock().unwrap_or_else(|e| e.into_inner());
-        if ops.get(&id).is_some_and(|(g, _)| *g == generation) {
-            ops.remove(&id);
-        }
-    }
-    if !failed {
-        send(json!({"type": "complete", "id": id})).await;
-    }
 }
 
 /// A response that carries errors and no data at all: the operation failed before it produced
