@@ -2,9 +2,12 @@
 use std::time::Duration;
 
 use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::helpers::{Backend, announce, announce_until_received, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Backend, WsClient, announce, announce_until_received, spawn_app, spawn_app_with,
+};
 
 const SUBSCRIBE_ANNOUNCEMENTS: &str = "subscription { announcements { message } }";
 
@@ -151,6 +154,54 @@ async fn a_subscription_streams_until_the_client_completes_it(backend: Backend) 
     ws.expect_silence(Duration::from_millis(500)).await;
 }
 
+async fn operations_on_one_socket_each_get_every_event_and_end_alone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token().await;
+    let mut ws = app.ws_ready(None).await;
+    for id in ["a", "b"] {
+        ws.send(
+            json!({"id": id, "type": "subscribe", "payload": {"query": SUBSCRIBE_ANNOUNCEMENTS}}),
+        )
+        .await;
+    }
+    // Probe until both are live, then let the probes in flight drain.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut live = Vec::new();
+    while !(live.contains(&"a".to_owned()) && live.contains(&"b".to_owned())) {
+        assert!(tokio::time::Instant::now() < deadline, "live: {live:?}");
+        announce(&app, &admin, "probe").await;
+        live.extend(ids_of_next_messages(&mut ws, Duration::from_millis(100)).await);
+    }
+    ids_of_next_messages(&mut ws, Duration::from_millis(300)).await;
+
+    announce(&app, &admin, "to both").await;
+    let mut ids = ids_of_next_messages(&mut ws, Duration::from_millis(500)).await;
+    ids.sort();
+    assert_eq!(ids, ["a", "b"]);
+
+    ws.send(json!({"id": "a", "type": "complete"})).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    announce(&app, &admin, "to b alone").await;
+    assert_eq!(
+        ids_of_next_messages(&mut ws, Duration::from_millis(500)).await,
+        ["b"]
+    );
+}
+
+/// The operation ids of the `next` messages that arrive until `quiet` passes without one (pings
+/// are skipped).
+async fn ids_of_next_messages(ws: &mut WsClient, quiet: Duration) -> Vec<String> {
+    let mut ids = Vec::new();
+    while let Some(frame) = ws.next_frame(quiet).await {
+        let Message::Text(text) = frame else { continue };
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        if value["type"] == "next" {
+            ids.push(value["id"].as_str().unwrap().to_owned());
+        }
+    }
+    ids
+}
+
 async fn an_anonymous_connection_works_for_public_subscriptions(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.admin_token().await;
@@ -196,6 +247,7 @@ crate::on_every_backend!(
     a_query_gets_next_then_complete_and_its_id_can_be_reused,
     an_invalid_operation_gets_an_error_message_and_the_socket_stays_open,
     a_subscription_streams_until_the_client_completes_it,
+    operations_on_one_socket_each_get_every_event_and_end_alone,
     an_anonymous_connection_works_for_public_subscriptions,
     an_unknown_subprotocol_is_never_spoken_to,
 );
