@@ -48,7 +48,7 @@ pub(super) fn now_us() -> u64 {
 }
 
 /// Records an error in `samples`.
-pub(super) fn note(samples: &mut Samples, err: impl std::fmt::Display) {
+fn note(samples: &mut Samples, err: impl std::fmt::Display) {
     samples.errors += 1;
     samples.first_error.get_or_insert_with(|| err.to_string());
 }
