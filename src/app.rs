@@ -131,6 +131,7 @@ impl App {
             shutdown.clone(),
         );
         crate::workers::spawn_hold_sweeper(state.clone());
+        crate::workers::spawn_sale_deducter(state.clone());
         state
             .presence
             .spawn_heartbeat(config.presence_ttl / 3, shutdown.clone());

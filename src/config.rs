@@ -142,6 +142,9 @@ pub struct Config {
     pub hold_ttl: Duration,
     /// How often each instance's sweeper looks for lapsed holds.
     pub sweep_interval: Duration,
+    /// How often each instance deducts paid orders' sales from stock (`order::deduct_sold_stock`).
+    /// Short, so that on hand and held read true soon after a sale; an idle pass is one query.
+    pub deduct_interval: Duration,
     /// How long an order may stay PENDING_PAYMENT before recovery asks the provider about it. Longer
     /// than a checkout's own attempts (3 charges of at most `charge_timeout`, plus backoff).
     pub payment_recovery_after: Duration,
@@ -218,6 +221,7 @@ impl Config {
             token_ttl: Duration::from_secs(24 * 3600),
             hold_ttl: Duration::from_secs(600),
             sweep_interval: Duration::from_secs(1),
+            deduct_interval: Duration::from_millis(200),
             payment_recovery_after: Duration::from_secs(60),
             recovery_interval: Duration::from_secs(10),
             charge_timeout: Duration::from_secs(10),

@@ -92,12 +92,9 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 }
 
 /// Begins a writing transaction whose commit does not wait for the disk (on PostgreSQL,
-/// `synchronous_commit = off` for this transaction only), for the two writes on a hot book's path
-/// that a database crash may undo without harm:
-/// - a cart change (line, hold and stock together): a crash can lose the last fraction of a second
-///   of them, each one whole, and holds lapse within minutes anyway;
-/// - settling a paid order: the order was durably PENDING_PAYMENT before the charge, so if the
-///   settlement is lost, recovery asks the provider about the charge and settles it again.
+/// `synchronous_commit = off` for this transaction only), for the write on a hot book's path that a
+/// database crash may undo without harm: a cart change (line, hold and stock together). A crash can
+/// lose the last fraction of a second of them, each one whole, and holds lapse within minutes anyway.
 ///
 /// Orders, keys and everything else commit synchronously, and a synchronous commit makes every
 /// earlier one durable too. The point is the hot book: its stock row stays locked until the commit,

@@ -1,26 +1,57 @@
 //! The periodic jobs every instance runs. Each is safe to run on every instance at once (they
 //! claim their work with guarded updates, or repeat harmlessly), so there is no leader to elect and
-//! no single point of failure: the hold sweeper, payment recovery and the chat beacon.
+//! no single point of failure: the hold sweeper, the sale deducter, payment recovery and the chat
+//! beacon.
 
 use crate::app::AppState;
-use crate::services::{checkout, hold, outbox};
+use crate::services::{checkout, hold, order, outbox};
 
 /// Releases lapsed cart holds every `sweep_interval`, until shutdown.
 pub fn spawn_hold_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
+    let interval = state.config.sweep_interval;
+    spawn_batch_worker(state, interval, "the hold sweeper", |state| async move {
+        let released = hold::release_lapsed_holds(&state.db, chrono::Utc::now()).await?;
+        if released > 0 {
+            tracing::debug!(released, "released lapsed holds");
+            metrics::counter!("folio_holds_released_total").increment(released as u64);
+            state.counts.invalidate();
+        }
+        Ok(released)
+    })
+}
+
+/// Deducts paid orders' sales from the stock rows that held them (`order::deduct_sold_stock`) every
+/// `deduct_interval`, until shutdown.
+pub fn spawn_sale_deducter(state: AppState) -> tokio::task::JoinHandle<()> {
+    let interval = state.config.deduct_interval;
+    spawn_batch_worker(state, interval, "the sale deducter", |state| async move {
+        let deducted = order::deduct_sold_stock(&state.db).await?;
+        metrics::counter!("folio_orders_deducted_total").increment(deducted as u64);
+        Ok(deducted)
+    })
+}
+
+/// Runs `pass` every `interval` until shutdown. A pass returns how much work it did (one batch at
+/// most); while passes find work, the next comes after a tenth of the interval, so a backlog drains
+/// quickly and an idle instance stays quiet.
+fn spawn_batch_worker<F, Fut>(
+    state: AppState,
+    interval: std::time::Duration,
+    name: &'static str,
+    pass: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(AppState) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = crate::error::Result<usize>> + Send,
+{
     tokio::spawn(async move {
         loop {
-            // While holds keep lapsing, look again soon; when none did, wait the full interval.
-            let wait = match hold::release_lapsed_holds(&state.db, chrono::Utc::now()).await {
-                Ok(n) if n > 0 => {
-                    tracing::debug!(released = n, "released lapsed holds");
-                    metrics::counter!("folio_holds_released_total").increment(n as u64);
-                    state.counts.invalidate();
-                    state.config.sweep_interval / 10
-                }
-                Ok(_) => state.config.sweep_interval,
+            let wait = match pass(state.clone()).await {
+                Ok(0) => interval,
+                Ok(_) => interval / 10,
                 Err(err) => {
-                    tracing::warn!(error = %err, "the hold sweeper failed; retrying");
-                    state.config.sweep_interval
+                    tracing::warn!(worker = name, error = %err, "a background pass failed; retrying");
+                    interval
                 }
             };
             tokio::select! {

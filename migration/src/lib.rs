@@ -6,6 +6,7 @@ mod m20261123_000001_create_users;
 mod m20261123_000002_create_catalog;
 mod m20261124_000001_create_carts_and_orders;
 mod m20261124_000002_create_chat;
+mod m20261124_000003_deduct_sales_later;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_catalog::Migration),
             Box::new(m20261124_000001_create_carts_and_orders::Migration),
             Box::new(m20261124_000002_create_chat::Migration),
+            Box::new(m20261124_000003_deduct_sales_later::Migration),
         ]
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! The invariant these tables keep with `stock.held`: for every (book, warehouse), `held` is the sum
 //! of the cart `holds` plus the `order_allocations` of orders still PENDING_PAYMENT. Paying turns an
-//! allocation into a sale (on hand and held both drop), anything else gives it back.
+//! allocation into a sale (on hand and held both drop), anything else gives it back. (Since
+//! `m20261124_000003_deduct_sales_later`, a paid order's sale is deducted a moment later.)
 use sea_orm_migration::prelude::*;
 
 use crate::fk;

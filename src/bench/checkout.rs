@@ -223,8 +223,26 @@ pub async fn run(db: &DatabaseConnection, options: HotBook) -> anyhow::Result<()
     holds.elapsed = started.elapsed();
     checkouts.elapsed = holds.elapsed;
 
-    // What the database says.
+    // What the database says, once the server has deducted the paid sales from the stock row (its
+    // background pass does, a moment after each payment).
     let book_id: i64 = book.parse()?;
+    let waiting = Statement::from_string(
+        db.get_database_backend(),
+        "SELECT COUNT(*) AS n FROM orders WHERE holds_stock AND status = 'PAID'",
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let row = db.query_one_raw(waiting.clone()).await?;
+        let left: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+        if left == 0 {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{left} paid orders were still not deducted from stock after 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),

@@ -18,6 +18,9 @@ pub struct Model {
     pub payment_status: String,
     /// The provider's reference for the charge, once there is one.
     pub payment_reference: Option<String>,
+    /// Whether the order's units still count in its stock rows' `held`: while it awaits payment,
+    /// and once paid until `services::order::deduct_sold_stock` takes the sale off on hand.
+    pub holds_stock: bool,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -81,12 +81,14 @@ impl WarehouseStock {
             .extend()
     }
 
-    /// Units physically there.
+    /// Units there and not yet sold. A sale is taken off a moment after its payment (until then
+    /// its units count here and in `held`).
     async fn on_hand(&self) -> i32 {
         self.0.on_hand
     }
 
-    /// Units of those held by carts.
+    /// Units of those held: by carts, by orders awaiting payment, and by paid orders for the moment
+    /// until their sale is taken off `onHand`.
     async fn held(&self) -> i32 {
         self.0.held
     }

@@ -4,16 +4,15 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::begin_write_unflushed;
-use crate::entities::{cart, cart_item};
+use crate::entities::{book, cart, cart_item};
 use crate::error::{Error, Result};
-use crate::services::catalog;
 use crate::services::hold::{hold_units, record_stock_changes, release_units};
 
 /// Most units of one book a cart may hold.
@@ -110,8 +109,9 @@ pub async fn remove_from_cart(
     change_line(db, user_id, book_id, hold_ttl, |_| Ok(0)).await
 }
 
-/// The one way a line changes: in one transaction, set the line to what `target` says given its
-/// current quantity, hold or release the difference, and touch the rest of the cart.
+/// The one way a line changes: in one transaction, touch the cart (renew its holds, and take again
+/// those that lapsed if the stock is there), set the line to what `target` says given its current
+/// quantity, and hold or release the difference.
 async fn change_line(
     db: &DatabaseConnection,
     user_id: i64,
@@ -123,30 +123,17 @@ async fn change_line(
     let now = chrono::Utc::now();
     let until = now + hold_ttl;
     let cart = ensure_cart(&txn, user_id, now).await?;
-    let line = cart_item::Entity::find_by_id((cart.id, book_id))
-        .one(&txn)
-        .await?;
+    let mut others = renew_holds(&txn, cart.id, until).await?;
+    let line = others
+        .iter()
+        .position(|l| l.book_id == book_id)
+        .map(|at| others.remove(at));
     let current = line.as_ref().map_or(0, |l| l.quantity);
     let wanted = target(current)?;
     let held_before = line.as_ref().map_or(0, |l| l.held);
     let changed_line = match line {
         None if wanted == 0 => None,
-        None => {
-            let book = catalog::find_book(&txn, book_id).await?;
-            let inserted = cart_item::ActiveModel {
-                cart_id: Set(cart.id),
-                book_id: Set(book_id),
-                quantity: Set(wanted),
-                held: Set(wanted),
-                unit_price_minor: Set(book.price_minor),
-                currency: Set(book.currency),
-                reserved_until: Set(until),
-                added_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-            Some(inserted)
-        }
+        None => Some(insert_line(&txn, cart.id, book_id, wanted, now, until).await?),
         Some(_) if wanted == 0 => {
             cart_item::Entity::delete_by_id((cart.id, book_id))
                 .exec(&txn)
@@ -162,8 +149,8 @@ async fn change_line(
             Some(active.update(&txn).await?)
         }
     };
-    let touched = touch(&txn, cart.id, book_id, until).await?;
-    let mut changed_books: BTreeSet<i64> = touched.reheld.iter().copied().collect();
+    let reheld = hold_lapsed_lines(&txn, cart.id, &mut others, until).await?;
+    let mut changed_books: BTreeSet<i64> = reheld.into_iter().collect();
     if wanted != held_before {
         changed_books.insert(book_id);
     }
@@ -175,10 +162,58 @@ async fn change_line(
         release_units(&txn, cart.id, book_id, held_before - wanted).await?;
     }
     txn.commit().await?;
-    let mut items = touched.lines;
+    let mut items = others;
     items.extend(changed_line);
     items.sort_by_key(|l| (l.added_at, l.book_id));
     Ok(CartView { cart, items })
+}
+
+/// A new line at the book's current price, held whole, in one statement that also finds the book
+/// (NOT_FOUND if there is none, or it was deleted).
+async fn insert_line(
+    txn: &impl ConnectionTrait,
+    cart_id: i64,
+    book_id: i64,
+    quantity: i32,
+    now: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Result<cart_item::Model> {
+    use cart_item::Column as C;
+    let insert = Query::insert()
+        .into_table(cart_item::Entity)
+        .columns([
+            C::CartId,
+            C::BookId,
+            C::Quantity,
+            C::Held,
+            C::UnitPriceMinor,
+            C::Currency,
+            C::ReservedUntil,
+            C::AddedAt,
+        ])
+        .select_from(
+            Query::select()
+                .expr(Expr::val(cart_id))
+                .column(book::Column::Id)
+                .expr(Expr::val(quantity))
+                .expr(Expr::val(quantity))
+                .column(book::Column::PriceMinor)
+                .column(book::Column::Currency)
+                .expr(Expr::val(until))
+                .expr(Expr::val(now))
+                .from(book::Entity)
+                .and_where(book::Column::Id.eq(book_id))
+                .and_where(book::Column::DeletedAt.is_null())
+                .to_owned(),
+        )
+        .map_err(Error::internal)?
+        .returning_all()
+        .to_owned();
+    let row = txn
+        .query_one(&insert)
+        .await?
+        .ok_or(Error::NotFound("book"))?;
+    Ok(cart_item::Model::from_query_result(&row, "")?)
 }
 
 /// The user's cart row, locked for the rest of the transaction (`FOR UPDATE` on PostgreSQL; SQLite's
@@ -219,33 +254,31 @@ async fn ensure_cart(
         .ok_or_else(|| Error::internal(anyhow::anyhow!("cart vanished after insert")))
 }
 
-/// What touching a cart did.
-pub(crate) struct Touched {
-    /// Books whose lapsed lines were held again (their available stock changed).
-    pub reheld: Vec<i64>,
-    /// The cart's other lines, as they are now.
-    pub lines: Vec<cart_item::Model>,
-}
-
-/// Touching a cart renews every hold in it until `until`, and takes again the holds of lines that
-/// lapsed, when the stock is still there (a line that cannot be held whole stays lapsed and shows
-/// OUT_OF_STOCK). `except` is the line the caller sets itself.
-pub(crate) async fn touch(
+/// Renews every held line of the cart until `until` and returns all its lines, in one statement.
+/// A lapsed line keeps the time it lapsed at until it is held again.
+async fn renew_holds(
     txn: &impl ConnectionTrait,
     cart_id: i64,
-    except: i64,
     until: chrono::DateTime<chrono::Utc>,
-) -> Result<Touched> {
-    // One statement renews the held lines and returns them all; a lapsed line keeps the time it
-    // lapsed at until it is held again.
+) -> Result<Vec<cart_item::Model>> {
     let renewed = Expr::case(Expr::col(cart_item::Column::Held).gt(0), Expr::val(until))
         .finally(Expr::col(cart_item::Column::ReservedUntil));
-    let mut lines = cart_item::Entity::update_many()
+    Ok(cart_item::Entity::update_many()
         .col_expr(cart_item::Column::ReservedUntil, renewed.into())
         .filter(cart_item::Column::CartId.eq(cart_id))
-        .filter(cart_item::Column::BookId.ne(except))
         .exec_with_returning(txn)
-        .await?;
+        .await?)
+}
+
+/// Takes again the holds of `lines` that lapsed, when the stock is still there (a line that cannot
+/// be held whole stays lapsed and shows OUT_OF_STOCK); returns the books held again, whose available
+/// stock changed.
+async fn hold_lapsed_lines(
+    txn: &impl ConnectionTrait,
+    cart_id: i64,
+    lines: &mut [cart_item::Model],
+    until: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<i64>> {
     let mut reheld = Vec::new();
     for line in lines.iter_mut().filter(|l| l.held < l.quantity) {
         match hold_units(txn, cart_id, line.book_id, line.quantity - line.held).await {
@@ -265,5 +298,5 @@ pub(crate) async fn touch(
             Err(other) => return Err(other),
         }
     }
-    Ok(Touched { reheld, lines })
+    Ok(reheld)
 }

@@ -1,13 +1,14 @@
 //! Checkout: the cart becomes an order at the cart's prices, its holds become the order's
 //! allocations, and the payment provider is charged, exactly once per (user, idempotency key).
 //!
-//! 1. One transaction inserts the idempotency key, creates the order (PENDING_PAYMENT) and moves the
-//!    cart's holds to it. The key's primary key is the arbiter: a concurrent repeat, on this
-//!    instance or another, conflicts on it and waits for the first one's outcome instead.
+//! 1. One transaction creates the order (PENDING_PAYMENT), records the idempotency key and moves the
+//!    cart's holds to the order. The order's unique payment key, made of (user, key), is the
+//!    arbiter: a concurrent repeat, on this instance or another, conflicts on it and waits for the
+//!    first one's outcome instead.
 //! 2. The provider is charged with the order's `payment_key`, retried on transient failures; the
 //!    provider charges a key at most once.
-//! 3. A second transaction settles the order: PAID (allocations sold), or PAYMENT_FAILED with the
-//!    units put back in the cart, still held. Settling is a guarded status update, so it happens once.
+//! 3. A guarded status update settles the order, once: PAID (allocations sold, deducted from the
+//!    stock rows by a later pass), or PAYMENT_FAILED with the units put back in the cart, still held.
 //!
 //! If the process dies between 2 and 3, `settle_stale_payments` (at start and periodically, on every
 //! instance) asks the provider about the order's key and settles it either way.
@@ -20,7 +21,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::db::{begin_write, begin_write_unflushed};
+use crate::db::begin_write;
 use crate::entities::{
     book, cart, cart_item, hold, idempotency_key, order, order_allocation, order_item,
 };
@@ -28,9 +29,7 @@ use crate::error::{Error, Result};
 use crate::payment::{ChargeRequest, PaymentError, PaymentProvider};
 use crate::services::cart::lock_cart;
 use crate::services::hold::{add_hold, hold_units, record_stock_changes};
-use crate::services::order::{
-    OrderStatus, StockReturn, move_allocated_stock, payment_status, set_status,
-};
+use crate::services::order::{OrderStatus, payment_status, set_status};
 
 /// The timings checkout works with.
 #[derive(Clone, Debug)]
@@ -227,22 +226,6 @@ async fn begin_order(
             None => Err(Error::Conflict("your cart is empty".into())),
         };
     };
-    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-        user_id: Set(user_id),
-        key: Set(key.to_owned()),
-        request: Set(fingerprint(&lines, token)),
-        order_id: Set(None),
-        created_at: Set(now),
-    })
-    .on_conflict_do_nothing_on([
-        idempotency_key::Column::UserId,
-        idempotency_key::Column::Key,
-    ])
-    .exec_without_returning(&txn)
-    .await?;
-    if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
-        return Ok(Begun::Repeat);
-    }
     let currency = lines[0].currency.clone();
     if lines.iter().any(|l| l.currency != currency) {
         return Err(Error::Conflict(
@@ -255,19 +238,14 @@ async fn begin_order(
         hold_units(&txn, cart.id, line.book_id, line.quantity - line.held).await?;
         reheld.insert(line.book_id);
     }
-    let titles: Vec<(i64, String)> = book::Entity::find()
-        .select_only()
-        .column(book::Column::Id)
-        .column(book::Column::Title)
-        .filter(book::Column::Id.is_in(lines.iter().map(|l| l.book_id)))
-        .into_tuple()
-        .all(&txn)
-        .await?;
     let total: i64 = lines
         .iter()
         .map(|l| l.unit_price_minor * i64::from(l.quantity))
         .sum();
-    let created = order::ActiveModel {
+    // The order's payment key is made of (user, key) and unique: it is the arbiter. A concurrent
+    // checkout with this key waits here for this transaction, then finds it taken (and dropping its
+    // transaction undoes everything it did so far).
+    let inserted = order::Entity::insert(order::ActiveModel {
         user_id: Set(user_id),
         status: Set(OrderStatus::PendingPayment.as_str().to_owned()),
         total_minor: Set(total),
@@ -275,28 +253,61 @@ async fn begin_order(
         payment_key: Set(format!("folio:{user_id}:{key}")),
         payment_status: Set(payment_status::PENDING.to_owned()),
         payment_reference: Set(None),
+        holds_stock: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
+    })
+    .on_conflict_do_nothing_on([order::Column::PaymentKey])
+    .exec_with_returning_many(&txn)
+    .await?;
+    // No row back: the key was taken.
+    let Some(created) = (match inserted {
+        sea_orm::TryInsertResult::Inserted(mut rows) => rows.pop(),
+        _ => None,
+    }) else {
+        return Ok(Begun::Repeat);
+    };
+    idempotency_key::ActiveModel {
+        user_id: Set(user_id),
+        key: Set(key.to_owned()),
+        request: Set(fingerprint(&lines, token)),
+        order_id: Set(Some(created.id)),
+        created_at: Set(now),
     }
     .insert(&txn)
     .await?;
-    order_item::Entity::insert_many(lines.iter().map(|l| {
-        order_item::ActiveModel {
-            order_id: Set(created.id),
-            book_id: Set(l.book_id),
-            title: Set(titles
-                .iter()
-                .find(|(id, _)| *id == l.book_id)
-                .map(|(_, t)| t.clone())
-                .unwrap_or_default()),
-            quantity: Set(l.quantity),
-            unit_price_minor: Set(l.unit_price_minor),
-            currency: Set(l.currency.clone()),
-        }
-    }))
-    .exec_without_returning(&txn)
-    .await?;
+    // The lines as they were bought, titles included, in one statement.
+    let bought = Query::insert()
+        .into_table(order_item::Entity)
+        .columns([
+            order_item::Column::OrderId,
+            order_item::Column::BookId,
+            order_item::Column::Title,
+            order_item::Column::Quantity,
+            order_item::Column::UnitPriceMinor,
+            order_item::Column::Currency,
+        ])
+        .select_from(
+            Query::select()
+                .expr(Expr::val(created.id))
+                .column((cart_item::Entity, cart_item::Column::BookId))
+                .column((book::Entity, book::Column::Title))
+                .column((cart_item::Entity, cart_item::Column::Quantity))
+                .column((cart_item::Entity, cart_item::Column::UnitPriceMinor))
+                .column((cart_item::Entity, cart_item::Column::Currency))
+                .from(cart_item::Entity)
+                .inner_join(
+                    book::Entity,
+                    Expr::col((book::Entity, book::Column::Id))
+                        .equals((cart_item::Entity, cart_item::Column::BookId)),
+                )
+                .and_where(Expr::col((cart_item::Entity, cart_item::Column::CartId)).eq(cart.id))
+                .to_owned(),
+        )
+        .map_err(Error::internal)?
+        .to_owned();
+    txn.execute(&bought).await?;
     // The cart's holds become the order's allocations, in one statement.
     let allocate = Query::insert()
         .into_table(order_allocation::Entity)
@@ -329,12 +340,6 @@ async fn begin_order(
         .filter(cart_item::Column::CartId.eq(cart.id))
         .exec(&txn)
         .await?;
-    idempotency_key::Entity::update_many()
-        .col_expr(idempotency_key::Column::OrderId, Expr::val(created.id))
-        .filter(idempotency_key::Column::UserId.eq(user_id))
-        .filter(idempotency_key::Column::Key.eq(key))
-        .exec(&txn)
-        .await?;
     record_stock_changes(&txn, &reheld).await?;
     txn.commit().await?;
     Ok(Begun::Order(created))
@@ -361,20 +366,18 @@ async fn charge_with_retries(
     Err(last)
 }
 
-/// Step 3, paid: the order's held units are sold; returns whether this call settled it. If the
-/// order was settled otherwise meanwhile (cancelled, or failed by recovery), the charge must not
-/// stand: it is refunded.
+/// Step 3, paid: the order's held units are sold; returns whether this call settled it. The sale
+/// is deducted from the stock rows a moment later, with other orders' (`order::deduct_sold_stock`),
+/// so paying does not queue for a popular book's stock row a second time. If the order was settled
+/// otherwise meanwhile (cancelled, or failed by recovery), the charge must not stand: it is refunded.
 pub(crate) async fn settle_paid(
     db: &DatabaseConnection,
     provider: &dyn PaymentProvider,
     order: &order::Model,
     reference: &str,
 ) -> Result<bool> {
-    // Unflushed: if a crash loses this, the order is PENDING_PAYMENT again and recovery settles it
-    // from the provider's record of the charge.
-    let txn = begin_write_unflushed(db).await?;
     let moved = set_status(
-        &txn,
+        db,
         order.id,
         OrderStatus::PendingPayment,
         OrderStatus::Paid,
@@ -382,10 +385,6 @@ pub(crate) async fn settle_paid(
         Some(reference),
     )
     .await?;
-    if moved {
-        move_allocated_stock(&txn, order.id, StockReturn::Sell).await?;
-    }
-    txn.commit().await?;
     if !moved {
         tracing::warn!(
             order_id = order.id,

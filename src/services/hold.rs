@@ -71,7 +71,7 @@ pub(crate) async fn hold_units(
         // Lost a race for one warehouse: undo this attempt and plan again from fresh counts.
         for (n, &(warehouse_id, units)) in plan.iter().enumerate() {
             if n < taken {
-                adjust_held(txn, book_id, warehouse_id, -units).await?;
+                adjust_stock(txn, book_id, warehouse_id, 0, -units).await?;
             }
             take_from_hold(txn, cart_id, book_id, warehouse_id, units).await?;
         }
@@ -99,22 +99,28 @@ fn plan_draws(rows: &[stock::Model], quantity: i32) -> Vec<(i64, i32)> {
     plan
 }
 
-/// `held += delta` on one stock row (delta may be negative; the check constraint keeps it in range).
-pub(crate) async fn adjust_held(
+/// `on_hand += on_hand_delta, held += held_delta` on one stock row, in one statement (either may be
+/// negative or 0; the check constraint keeps both in range). Every unguarded change to a stock row
+/// goes through here: undoing a hold, releasing one, returning an order's units, deducting sales.
+pub(crate) async fn adjust_stock(
     txn: &impl ConnectionTrait,
     book_id: i64,
     warehouse_id: i64,
-    delta: i32,
+    on_hand_delta: i32,
+    held_delta: i32,
 ) -> Result<()> {
-    stock::Entity::update_many()
-        .col_expr(
-            stock::Column::Held,
-            Expr::col(stock::Column::Held).add(delta),
-        )
+    let mut update = stock::Entity::update_many()
         .filter(stock::Column::BookId.eq(book_id))
-        .filter(stock::Column::WarehouseId.eq(warehouse_id))
-        .exec(txn)
-        .await?;
+        .filter(stock::Column::WarehouseId.eq(warehouse_id));
+    for (column, delta) in [
+        (stock::Column::OnHand, on_hand_delta),
+        (stock::Column::Held, held_delta),
+    ] {
+        if delta != 0 {
+            update = update.col_expr(column, Expr::col(column).add(delta));
+        }
+    }
+    update.exec(txn).await?;
     Ok(())
 }
 
@@ -206,7 +212,7 @@ pub(crate) async fn release_units(
         left -= units;
     }
     for (warehouse_id, units) in release {
-        adjust_held(txn, book_id, warehouse_id, -units).await?;
+        adjust_stock(txn, book_id, warehouse_id, 0, -units).await?;
     }
     Ok(())
 }

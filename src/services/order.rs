@@ -2,26 +2,26 @@
 //! How an order comes to be and gets paid is `services::checkout`.
 use std::collections::BTreeSet;
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 
 use crate::auth::Viewer;
 use crate::db::begin_write;
-use crate::entities::{order, order_allocation, order_item, stock};
+use crate::entities::{order, order_allocation, order_item};
 use crate::error::{Error, Result};
 use crate::payment::PaymentProvider;
 use crate::services::catalog::Page;
-use crate::services::hold::record_stock_changes;
+use crate::services::hold::{adjust_stock, record_stock_changes};
 
 /// Where an order stands.
 #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum OrderStatus {
     /// Created; its stock is held for it while the payment goes through.
     PendingPayment,
-    /// Charged; its stock is sold.
+    /// Charged; its stock is sold (and deducted from on hand a moment later).
     Paid,
     /// Cancelled before it was paid; its stock went back.
     Cancelled,
@@ -143,7 +143,6 @@ pub async fn cancel_order(
                 OrderStatus::Paid,
                 OrderStatus::Refunded,
                 payment_status::REFUNDED,
-                StockReturn::Restock,
             )
             .await?;
             if !moved {
@@ -159,7 +158,6 @@ pub async fn cancel_order(
                 OrderStatus::PendingPayment,
                 OrderStatus::Cancelled,
                 payment_status::FAILED,
-                StockReturn::ReleaseHold,
             )
             .await?;
             if !moved {
@@ -181,38 +179,36 @@ pub async fn cancel_order(
         .ok_or(Error::NotFound("order"))
 }
 
-/// What happens to an order's allocated stock when its status moves.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum StockReturn {
-    /// Sold units go back on the shelf (`on_hand += q`).
-    Restock,
-    /// Held units are released (`held -= q`).
-    ReleaseHold,
-    /// Held units are sold (`on_hand -= q, held -= q`): available stock does not change.
-    Sell,
-}
-
-/// Moves the order from `from` to `to` and its stock as `stock` says, in one transaction, if it is
-/// still in `from`; returns whether it was (the guarded update makes concurrent moves safe: one
-/// wins, the rest change nothing).
+/// Moves the order from `from` to `to` (CANCELLED or REFUNDED) and gives its stock back, in one
+/// transaction, if it is still in `from`; returns whether it was (the guarded update makes
+/// concurrent moves safe: one wins, the rest change nothing). Units the order still held are
+/// released; units whose sale was already deducted go back on hand.
 pub(crate) async fn transition(
     db: &DatabaseConnection,
     order_id: i64,
     from: OrderStatus,
     to: OrderStatus,
     payment: &str,
-    stock: StockReturn,
 ) -> Result<bool> {
     let txn = begin_write(db).await?;
+    // Locked, so that `deduct_sold_stock` cannot deduct the sale between reading and moving.
+    let Some(current) = order::Entity::find_by_id(order_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
     let moved = set_status(&txn, order_id, from, to, payment, None).await?;
     if moved {
-        move_allocated_stock(&txn, order_id, stock).await?;
+        return_allocated_stock(&txn, order_id, current.holds_stock).await?;
     }
     txn.commit().await?;
     Ok(moved)
 }
 
-/// The guarded status update itself.
+/// The guarded status update itself. An order holds stock only while it awaits payment or is paid;
+/// any other status has given its units back (or, for PAYMENT_FAILED, back to the cart's holds).
 pub(crate) async fn set_status(
     txn: &impl ConnectionTrait,
     order_id: i64,
@@ -227,18 +223,22 @@ pub(crate) async fn set_status(
         .col_expr(order::Column::UpdatedAt, Expr::val(chrono::Utc::now()))
         .filter(order::Column::Id.eq(order_id))
         .filter(order::Column::Status.eq(from.as_str()));
+    if to != OrderStatus::Paid {
+        update = update.col_expr(order::Column::HoldsStock, Expr::val(false));
+    }
     if let Some(reference) = reference {
         update = update.col_expr(order::Column::PaymentReference, Expr::val(reference));
     }
     Ok(update.exec(txn).await?.rows_affected == 1)
 }
 
-/// Applies `how` to every warehouse allocation of the order, and records the stock changes that
-/// subscribers can see (selling held units changes no available count, so it records none).
-pub(crate) async fn move_allocated_stock(
+/// Gives back every warehouse allocation of the order, and records the stock changes: units the
+/// order `still_held` are released (`held -= q`), units whose sale was deducted go back on the shelf
+/// (`on_hand += q`).
+async fn return_allocated_stock(
     txn: &impl ConnectionTrait,
     order_id: i64,
-    how: StockReturn,
+    still_held: bool,
 ) -> Result<()> {
     let allocations = order_allocation::Entity::find()
         .filter(order_allocation::Column::OrderId.eq(order_id))
@@ -246,33 +246,74 @@ pub(crate) async fn move_allocated_stock(
         .await?;
     let mut books = BTreeSet::new();
     for a in &allocations {
-        let mut update = stock::Entity::update_many()
-            .filter(stock::Column::BookId.eq(a.book_id))
-            .filter(stock::Column::WarehouseId.eq(a.warehouse_id));
-        update = match how {
-            StockReturn::Restock => update.col_expr(
-                stock::Column::OnHand,
-                Expr::col(stock::Column::OnHand).add(a.quantity),
-            ),
-            StockReturn::ReleaseHold => update.col_expr(
-                stock::Column::Held,
-                Expr::col(stock::Column::Held).sub(a.quantity),
-            ),
-            StockReturn::Sell => update
-                .col_expr(
-                    stock::Column::OnHand,
-                    Expr::col(stock::Column::OnHand).sub(a.quantity),
-                )
-                .col_expr(
-                    stock::Column::Held,
-                    Expr::col(stock::Column::Held).sub(a.quantity),
-                ),
+        let (on_hand, held) = if still_held {
+            (0, -a.quantity)
+        } else {
+            (a.quantity, 0)
         };
-        update.exec(txn).await?;
+        adjust_stock(txn, a.book_id, a.warehouse_id, on_hand, held).await?;
         books.insert(a.book_id);
     }
-    if how != StockReturn::Sell {
-        record_stock_changes(txn, &books).await?;
+    record_stock_changes(txn, &books).await
+}
+
+/// Paid orders whose sales one pass of `deduct_sold_stock` deducts.
+const DEDUCT_BATCH: u64 = 500;
+
+/// Deducts the sales of paid orders from the stock rows that held them (`on_hand -= q, held -= q`,
+/// available stock unchanged), up to one batch of orders; returns how many orders it deducted.
+///
+/// Paying does not touch the stock rows itself: a popular book's stock row is the lock all its
+/// buyers queue on, and this pass takes it once for all the orders of a batch instead of once per
+/// order. Until then a paid order's units count as held, so nothing can be sold twice. Safe on every
+/// instance at once: each order is claimed by a guarded update (`holds_stock` from true to false) in
+/// the transaction that deducts it.
+pub async fn deduct_sold_stock(db: &DatabaseConnection) -> Result<usize> {
+    let txn = begin_write(db).await?;
+    let deducted = deduct_sold_stock_in(&txn).await?;
+    txn.commit().await?;
+    Ok(deducted)
+}
+
+/// `deduct_sold_stock` inside the caller's transaction (`set_stock` deducts before it counts).
+pub(crate) async fn deduct_sold_stock_in(txn: &impl ConnectionTrait) -> Result<usize> {
+    let paid_and_holding = order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(Expr::col(order::Column::HoldsStock))
+        .filter(order::Column::Status.eq(OrderStatus::Paid.as_str()))
+        .order_by_asc(order::Column::Id)
+        .limit(DEDUCT_BATCH);
+    let claimed: Vec<i64> = order::Entity::update_many()
+        .col_expr(order::Column::HoldsStock, Expr::val(false))
+        .filter(Expr::col(order::Column::HoldsStock))
+        .filter(order::Column::Status.eq(OrderStatus::Paid.as_str()))
+        .filter(order::Column::Id.in_subquery(paid_and_holding.into_query()))
+        .exec_with_returning(txn)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    if claimed.is_empty() {
+        return Ok(0);
     }
-    Ok(())
+    let sold: Vec<(i64, i64, i64)> = order_allocation::Entity::find()
+        .select_only()
+        .column(order_allocation::Column::BookId)
+        .column(order_allocation::Column::WarehouseId)
+        .column_as(order_allocation::Column::Quantity.sum(), "quantity")
+        .filter(order_allocation::Column::OrderId.is_in(claimed.iter().copied()))
+        .group_by(order_allocation::Column::BookId)
+        .group_by(order_allocation::Column::WarehouseId)
+        // One order of locking for every pass, so that two passes cannot deadlock.
+        .order_by_asc(order_allocation::Column::BookId)
+        .order_by_asc(order_allocation::Column::WarehouseId)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for (book_id, warehouse_id, quantity) in sold {
+        let quantity = i32::try_from(quantity).map_err(Error::internal)?;
+        adjust_stock(txn, book_id, warehouse_id, -quantity, -quantity).await?;
+    }
+    Ok(claimed.len())
 }

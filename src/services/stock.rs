@@ -9,8 +9,8 @@ use sea_orm::{
 use crate::db::begin_write;
 use crate::entities::{stock, warehouse};
 use crate::error::{Error, Result, is_unique_violation};
-use crate::services::catalog;
 use crate::services::outbox::{self, Change};
+use crate::services::{catalog, order};
 
 /// Creates a warehouse; names are unique.
 pub async fn create_warehouse(
@@ -96,6 +96,9 @@ pub async fn set_stock(
     let txn = begin_write(db).await?;
     catalog::find_book(&txn, book_id).await?;
     find_warehouse(&txn, warehouse_id).await?;
+    // The count is of unsold units: sales still counted as held are deducted first, or they would
+    // come off the new count a second time.
+    while order::deduct_sold_stock_in(&txn).await? > 0 {}
     let before = available(&stock_of(&txn, book_id).await?);
     let existing = stock::Entity::find_by_id((book_id, warehouse_id))
         .one(&txn)

@@ -7,7 +7,9 @@ use folio::payment::{Charge, ChargeRequest, PaymentError, PaymentProvider, Simul
 use serde_json::{Value, json};
 
 use crate::cart::{add, cart};
-use crate::helpers::{Backend, TestApp, data, error_code, spawn_app, spawn_two_instances};
+use crate::helpers::{
+    Backend, PATIENCE, TestApp, data, error_code, spawn_app, spawn_two_instances,
+};
 
 const CHECKOUT: &str = "mutation($k: String!, $t: String!) {
   checkout(input: { idempotencyKey: $k, payment: { token: $t } }) {
@@ -34,6 +36,36 @@ async fn orders(app: &TestApp, token: &str) -> Value {
         .await;
     data(&body, "orders").clone()
 }
+
+/// A reader's paid order for `bought` units of a book stocked with `stocked` in one warehouse.
+struct PaidOrder {
+    admin: String,
+    token: String,
+    book: String,
+    warehouse: String,
+    id: String,
+}
+
+async fn a_paid_order(app: &TestApp, stocked: i32, bought: i32) -> PaidOrder {
+    let admin = app.admin_token().await;
+    let (token, ..) = app.sign_up("Reader").await;
+    let book = app.book(&admin, "5.00").await;
+    let warehouse = app.warehouse(&admin).await;
+    app.set_stock(&admin, &book, &warehouse, stocked).await;
+    add(app, &token, &book, bought).await;
+    let body = checkout(app, &token, "key-1", "tok_visa").await;
+    assert_eq!(data(&body, "checkout")["status"], "PAID");
+    let id = data(&body, "checkout")["id"].as_str().unwrap().to_owned();
+    PaidOrder {
+        admin,
+        token,
+        book,
+        warehouse,
+        id,
+    }
+}
+
+const CANCEL: &str = "mutation($id: ID!) { cancelOrder(id: $id) { id status payment { status } } }";
 
 async fn twelve_concurrent_checkouts_with_one_key_make_one_order_and_one_charge(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -137,23 +169,67 @@ async fn a_card_that_fails_once_is_charged_once_on_the_retry(backend: Backend) {
 
 async fn cancelling_a_paid_order_refunds_it_and_restocks(backend: Backend) {
     let app = spawn_app(backend).await;
-    let admin = app.admin_token().await;
-    let (token, ..) = app.sign_up("Reader").await;
-    let book = app.stocked_book(&admin, "5.00", 4).await;
-    add(&app, &token, &book, 3).await;
-    let body = checkout(&app, &token, "key-1", "tok_visa").await;
-    let id = data(&body, "checkout")["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.stock_of(&book).await, (1, vec![(1, 0)]));
+    let order = a_paid_order(&app, 4, 3).await;
+    assert_eq!(app.stock_of(&order.book).await, (1, vec![(1, 0)]));
 
-    let cancel = "mutation($id: ID!) { cancelOrder(id: $id) { id status payment { status } } }";
-    let body = app.gql_as(Some(&token), cancel, json!({ "id": id })).await;
+    let cancel = json!({ "id": order.id });
+    let body = app.gql_as(Some(&order.token), CANCEL, cancel.clone()).await;
     assert_eq!(data(&body, "cancelOrder")["status"], "REFUNDED");
     assert_eq!(data(&body, "cancelOrder")["payment"]["status"], "REFUNDED");
-    assert_eq!(app.stock_of(&book).await, (4, vec![(4, 0)]));
+    assert_eq!(app.stock_of(&order.book).await, (4, vec![(4, 0)]));
     assert_eq!(ledger(&app).ledger().await.unwrap()[0].status, "REFUNDED");
-    let again = app.gql_as(Some(&token), cancel, json!({ "id": id })).await;
+    let again = app.gql_as(Some(&order.token), CANCEL, cancel).await;
     assert_eq!(error_code(&again), "CONFLICT");
-    assert_eq!(app.stock_of(&book).await.0, 4, "restocked once");
+    assert_eq!(app.stock_of(&order.book).await.0, 4, "restocked once");
+}
+
+async fn a_paid_orders_sale_comes_off_on_hand_by_itself_and_available_never_moves(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let order = a_paid_order(&app, 10, 3).await;
+
+    // Until the background pass deducts the sale, the paid units still count as held.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let (available, rows) = app.stock_as_it_is(&order.book).await;
+        assert_eq!(available, 7, "the sold units are never available again");
+        if rows == vec![(7, 0)] {
+            break;
+        }
+        assert_eq!(rows, vec![(10, 3)], "sold, not deducted yet");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the sale was never deducted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn cancelling_a_paid_order_at_once_gives_its_units_back_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let order = a_paid_order(&app, 4, 3).await;
+
+    // Most likely before the sale was deducted; either way the units come back exactly once.
+    let body = app
+        .gql_as(Some(&order.token), CANCEL, json!({ "id": order.id }))
+        .await;
+    assert_eq!(data(&body, "cancelOrder")["status"], "REFUNDED");
+    assert_eq!(app.stock_of(&order.book).await, (4, vec![(4, 0)]));
+}
+
+async fn a_stock_count_right_after_a_sale_is_not_reduced_by_it_again(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let order = a_paid_order(&app, 10, 3).await;
+
+    // The admin counts 20 unsold units on the shelf: the sale was already taken off.
+    let counted = app
+        .set_stock(&order.admin, &order.book, &order.warehouse, 20)
+        .await;
+    assert_eq!(counted["available"], 20);
+    assert_eq!(counted["warehouses"][0]["onHand"], 20);
+    assert_eq!(counted["warehouses"][0]["held"], 0);
+    assert_eq!(app.stock_of(&order.book).await, (20, vec![(20, 0)]));
 }
 
 async fn someone_elses_order_is_forbidden(backend: Backend) {
@@ -270,6 +346,9 @@ crate::on_every_backend!(
     a_declined_card_keeps_the_cart_and_its_holds,
     a_card_that_fails_once_is_charged_once_on_the_retry,
     cancelling_a_paid_order_refunds_it_and_restocks,
+    a_paid_orders_sale_comes_off_on_hand_by_itself_and_available_never_moves,
+    cancelling_a_paid_order_at_once_gives_its_units_back_once,
+    a_stock_count_right_after_a_sale_is_not_reduced_by_it_again,
     someone_elses_order_is_forbidden,
     an_order_keeps_the_title_and_price_it_was_bought_at,
     orders_are_paged_newest_first,

@@ -168,6 +168,7 @@ pub fn without_background_work(config: &mut Config) {
     let asleep = Duration::from_secs(3600);
     config.relay_interval = asleep;
     config.sweep_interval = asleep;
+    config.deduct_interval = asleep;
     config.recovery_interval = asleep;
     config.chat_beacon_interval = asleep;
 }
@@ -561,8 +562,20 @@ impl TestApp {
         data(&body, "setStock").clone()
     }
 
-    /// The book's available units and (on hand, held) per warehouse, read as the admin sees them.
+    /// The book's available units and (on hand, held) per warehouse, as the admin sees them once
+    /// paid orders' sales are deducted (the background pass does it within a moment; this does it
+    /// now, so that tests need not wait).
     pub async fn stock_of(&self, book: &str) -> (i64, Vec<(i64, i64)>) {
+        while folio::services::order::deduct_sold_stock(&self.state().db)
+            .await
+            .unwrap()
+            > 0
+        {}
+        self.stock_as_it_is(book).await
+    }
+
+    /// The book's available units and (on hand, held) per warehouse, as they are this moment.
+    pub async fn stock_as_it_is(&self, book: &str) -> (i64, Vec<(i64, i64)>) {
         let rows = folio::services::stock::stock_of(&self.state().db, book.parse().unwrap())
             .await
             .unwrap();
