@@ -4,7 +4,7 @@
 //! beacon.
 
 use crate::app::AppState;
-use crate::services::{checkout, hold, order, outbox};
+use crate::services::{checkout, hold, order, outbox, settlement};
 
 /// Releases lapsed cart holds every `sweep_interval`, until shutdown.
 pub fn spawn_hold_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
@@ -67,7 +67,7 @@ where
 pub fn spawn_payment_recovery(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match checkout::settle_stale_payments(
+            match settlement::settle_stale_payments(
                 &state.db,
                 state.payments.as_ref(),
                 state.config.payment_recovery_after,

@@ -411,7 +411,7 @@ async fn checkout_without_an_answer(app: &TestApp, user: &str, charges: bool) ->
 
 async fn settle(app: &TestApp) -> usize {
     let state = app.state();
-    folio::services::checkout::settle_stale_payments(
+    folio::services::settlement::settle_stale_payments(
         &state.db,
         state.payments.as_ref(),
         std::time::Duration::ZERO,
