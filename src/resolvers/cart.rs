@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result, ResultExt};
 use super::{state, viewer};
 use crate::auth::SignedInGuard;
 use crate::schema::{Cart, CheckoutInput, Order};
-use crate::services::catalog::parse_id;
+use crate::services::id::parse_id;
 use crate::services::{cart, checkout};
 
 /// Cart queries.

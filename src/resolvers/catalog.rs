@@ -8,7 +8,8 @@ use crate::schema::{
     Author, Book, BookConnection, BookFilterInput, BookSortInput, Category, CreateBookInput,
     UpdateBookInput,
 };
-use crate::services::catalog::{self, parse_id};
+use crate::services::catalog;
+use crate::services::id::parse_id;
 
 /// Catalog queries.
 #[derive(Default)]

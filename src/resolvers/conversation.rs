@@ -6,15 +6,16 @@ use super::{state, viewer};
 use crate::auth::SignedInGuard;
 use crate::loaders::{Loaders, gql_error};
 use crate::schema::{Conversation, ConversationConnection, CreateConversationInput};
-use crate::services::catalog::{page_size, parse_id, parse_ids};
 use crate::services::conversation;
+use crate::services::id::{parse_id, parse_ids};
+use crate::services::page::page_size;
 
 /// Loads, one batch per relation, what a page of conversations shows: members, last messages, and
 /// the users (with their presence) behind both, so a page costs the same statements whatever its
 /// size. Left to themselves the loaders' batches depend on timing (see `loaders::prefetch_books`).
 async fn prefetch(
     ctx: &Context<'_>,
-    page: &crate::services::catalog::Page<crate::entities::conversation::Model>,
+    page: &crate::services::page::Page<crate::entities::conversation::Model>,
 ) -> Result<()> {
     let loaders = ctx.data_unchecked::<Loaders>();
     let ids = page.items.iter().map(|(_, c)| c.id);

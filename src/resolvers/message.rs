@@ -9,8 +9,8 @@ use super::{state, viewer};
 use crate::auth::SignedInGuard;
 use crate::error::Error;
 use crate::schema::{Message, ReadReceipt, SendMessageInput, TypingEvent, Watermarks};
-use crate::services::catalog::parse_id;
 use crate::services::conversation::members_of;
+use crate::services::id::parse_id;
 use crate::services::message::{self, Watermark};
 use crate::services::{message_stream, receipt, typing};
 

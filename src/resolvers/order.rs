@@ -4,8 +4,9 @@ use async_graphql::{Context, ID, Object, Result, ResultExt};
 use super::{state, viewer};
 use crate::auth::SignedInGuard;
 use crate::schema::{Order, OrderConnection};
-use crate::services::catalog::{page_size, parse_id};
+use crate::services::id::parse_id;
 use crate::services::order;
+use crate::services::page::page_size;
 
 /// Order queries.
 #[derive(Default)]

@@ -8,7 +8,7 @@ use crate::auth::SignedInGuard;
 use crate::entities::user;
 use crate::error::Error;
 use crate::schema::{PresenceChange, User};
-use crate::services::catalog::parse_ids;
+use crate::services::id::parse_ids;
 
 /// Most users one request may name.
 const MAX_USERS: usize = 100;

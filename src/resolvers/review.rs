@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, Result, ResultExt};
 use super::{state, viewer};
 use crate::auth::SignedInGuard;
 use crate::schema::{AddReviewInput, Review};
-use crate::services::catalog::parse_id;
+use crate::services::id::parse_id;
 use crate::services::review::{self, ReviewInput};
 
 /// Review mutations.

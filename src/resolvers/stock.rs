@@ -7,7 +7,7 @@ use crate::auth::AdminGuard;
 use crate::entities::warehouse;
 use crate::error::Error;
 use crate::schema::{CreateWarehouseInput, SetStockInput, StockLevel, Warehouse};
-use crate::services::catalog::parse_id;
+use crate::services::id::parse_id;
 use crate::services::stock;
 
 /// Stock queries.

@@ -8,7 +8,7 @@ use futures_util::{Stream, StreamExt};
 use super::{state, viewer};
 use crate::auth::SignedInGuard;
 use crate::schema::{PriceChange, PriceWatch, StockChange, StockStatus};
-use crate::services::catalog::{parse_id, parse_ids};
+use crate::services::id::{parse_id, parse_ids};
 use crate::services::updates::{self, PriceInterest};
 use crate::services::watch;
 

@@ -6,7 +6,8 @@ use crate::loaders::{Loaders, gql_error};
 use crate::resolvers::state;
 use crate::schema::connection::PageInfo;
 use crate::schema::{Author, Category, Money, ReviewConnection};
-use crate::services::catalog::{self, BookFilter, BookSort, Page};
+use crate::services::catalog::{self, BookFilter, BookSort};
+use crate::services::page::Page;
 use crate::services::{review, stock};
 
 /// Whether a book can be bought now, from its available (on hand minus held) stock.

@@ -10,9 +10,9 @@ use crate::resolvers::state;
 use crate::schema::User;
 use crate::schema::connection::PageInfo;
 use crate::schema::message::{Message, MessageConnection};
-use crate::services::catalog::Page;
 use crate::services::conversation::ConversationKind;
 use crate::services::message::{self, HistoryQuery};
+use crate::services::page::Page;
 
 /// A conversation the viewer is a member of.
 pub struct Conversation {

@@ -6,8 +6,8 @@ use crate::resolvers::state;
 use crate::schema::cart::load_book;
 use crate::schema::connection::PageInfo;
 use crate::schema::{Book, Money};
-use crate::services::catalog::Page;
 use crate::services::order::{self as orders, OrderStatus, payment_status};
+use crate::services::page::Page;
 
 /// What a checkout bought.
 pub struct Order(pub order::Model);

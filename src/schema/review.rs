@@ -7,7 +7,7 @@ use crate::loaders::{Loaders, gql_error};
 use crate::resolvers::state;
 use crate::schema::User;
 use crate::schema::connection::PageInfo;
-use crate::services::catalog::Page;
+use crate::services::page::Page;
 
 /// A reader's review of a book.
 pub struct Review(pub review::Model);

@@ -13,10 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::entities::{author, book, book_author, book_category, category, stock};
 use crate::error::{Error, Result};
 use crate::services::count_cache::CountCache;
+use crate::services::id::parse_id;
+use crate::services::page::{Page, page_size};
 use crate::services::{isbn, money};
-
-/// Largest page a client may ask for.
-pub const MAX_PAGE: u64 = 100;
 
 /// Narrows a browse or search. Prices are in minor units of the book's own currency.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -184,30 +183,6 @@ pub async fn shelf_plan(
     })
 }
 
-/// Parses an opaque id; a malformed one is BAD_USER_INPUT naming `field`.
-pub fn parse_id(field: &str, id: &str) -> Result<i64> {
-    id.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| Error::bad_input(field, "is not a valid id"))
-}
-
-/// Parses a list of 1..=`max` ids of `field`, dropping repeats and keeping the order given.
-pub fn parse_ids(field: &str, ids: &[async_graphql::ID], max: usize) -> Result<Vec<i64>> {
-    if ids.is_empty() || ids.len() > max {
-        return Err(Error::bad_input(field, format!("must name 1 to {max} ids")));
-    }
-    let mut out: Vec<i64> = Vec::with_capacity(ids.len());
-    for id in ids {
-        let id = parse_id(field, id)?;
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    Ok(out)
-}
-
 /// The orders books can be listed in.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BookSort {
@@ -277,38 +252,6 @@ impl Cursor {
         }
         Ok(cursor)
     }
-}
-
-/// One page of a list.
-#[derive(Debug)]
-pub struct Page<T> {
-    /// Each item with the cursor that points just after it.
-    pub items: Vec<(String, T)>,
-    /// Whether more items follow the last one.
-    pub has_next_page: bool,
-}
-
-impl<T> Page<T> {
-    /// The page made of `rows`, read with one row more than `first` to learn whether more follow.
-    pub fn of(mut rows: Vec<T>, first: u64, cursor: impl Fn(&T) -> String) -> Self {
-        let has_next_page = rows.len() as u64 > first;
-        rows.truncate(first as usize);
-        Page {
-            items: rows.into_iter().map(|row| (cursor(&row), row)).collect(),
-            has_next_page,
-        }
-    }
-}
-
-/// Checks a requested page size.
-pub fn page_size(first: i32) -> Result<u64> {
-    if first < 1 || first as u64 > MAX_PAGE {
-        return Err(Error::bad_input(
-            "first",
-            format!("must be between 1 and {MAX_PAGE}"),
-        ));
-    }
-    Ok(first as u64)
 }
 
 /// A page of books matching `filter` in `sort` order, after `after`.
@@ -444,13 +387,6 @@ mod tests {
         );
         assert!(Cursor::decode(&encoded, BookSort::Title).is_err());
         assert!(Cursor::decode("garbage", BookSort::PriceAsc).is_err());
-    }
-
-    #[test]
-    fn page_sizes_are_bounded() {
-        assert!(page_size(0).is_err());
-        assert!(page_size(101).is_err());
-        assert_eq!(page_size(20).unwrap(), 20);
     }
 
     #[test]

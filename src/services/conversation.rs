@@ -13,7 +13,7 @@ use crate::bus::{Event, EventBus, topic};
 use crate::db::begin_write;
 use crate::entities::{conversation, conversation_member, user};
 use crate::error::{Error, Result};
-use crate::services::catalog::Page;
+use crate::services::page::Page;
 
 /// Most members a conversation may have.
 pub const MAX_MEMBERS: usize = 200;

@@ -13,8 +13,8 @@ use crate::db::begin_write;
 use crate::entities::{order, order_allocation, order_item};
 use crate::error::{Error, Result};
 use crate::payment::PaymentProvider;
-use crate::services::catalog::Page;
 use crate::services::hold::{adjust_stock, record_stock_changes};
+use crate::services::page::Page;
 
 /// Where an order stands.
 #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]

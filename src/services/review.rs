@@ -9,7 +9,8 @@ use sea_orm::{
 use crate::db::begin_write;
 use crate::entities::{book, review};
 use crate::error::{Error, Result, is_unique_violation};
-use crate::services::catalog::{self, Page, page_size};
+use crate::services::catalog;
+use crate::services::page::{Page, page_size};
 
 /// A review as a reader writes it.
 #[derive(Clone, Debug)]

@@ -5,7 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{Error, Result};
 use crate::search::{SearchIndex, SearchRequest, SearchResults, Suggestion};
-use crate::services::catalog::{BookFilter, page_size};
+use crate::services::catalog::BookFilter;
+use crate::services::page::page_size;
 
 /// Longest query accepted.
 pub const MAX_QUERY_LEN: usize = 200;
