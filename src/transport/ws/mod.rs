@@ -9,58 +9,31 @@
 //!   the same close codes where the old protocol had none of its own.
 //!
 //! One task per connection reads the client's messages and polls its operations' response streams
-//! in turn (see [`Operations`]): an operation waiting for its next event blocks nothing, and a
+//! in turn (see `operations`): an operation waiting for its next event blocks nothing, and a
 //! client that reads slowly makes its own operations wait (backpressure, without a queue per
 //! connection). Thousands of idle subscribers are the common case, so what a connection keeps is
 //! kept small: no task, lock or channel per operation.
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use async_graphql::Response as GqlResponse;
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::response::Response;
 use futures_util::future::Either;
-use futures_util::stream::BoxStream;
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::GraphQLBody;
 use crate::app::AppState;
 use crate::auth::Viewer;
 
-/// The two subprotocols spoken on `/graphql`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Protocol {
-    /// `graphql-transport-ws`, the current one.
-    TransportWs,
-    /// `graphql-ws`, the legacy subscriptions-transport-ws.
-    LegacyWs,
-}
+mod operations;
+mod protocol;
 
-impl Protocol {
-    fn name(self) -> &'static str {
-        match self {
-            Protocol::TransportWs => "graphql-transport-ws",
-            Protocol::LegacyWs => "graphql-ws",
-        }
-    }
-}
-
-/// Close codes of graphql-transport-ws (also used for the legacy protocol).
-mod close {
-    pub const GOING_AWAY: u16 = 1001;
-    pub const BAD_REQUEST: u16 = 4400;
-    pub const UNAUTHORIZED: u16 = 4401;
-    pub const FORBIDDEN: u16 = 4403;
-    pub const SUBPROTOCOL_NOT_ACCEPTABLE: u16 = 4406;
-    pub const INIT_TIMEOUT: u16 = 4408;
-    pub const DUPLICATE_SUBSCRIBER: u16 = 4409;
-    pub const TOO_MANY_INITS: u16 = 4429;
-}
+use operations::Operations;
+pub use protocol::Protocol;
+use protocol::{ClientMessage, authorization_from_payload, close, close_message};
 
 /// Bytes read from a socket at a time. Clients send little (`connection_init` with a token, a
 /// subscribe with its query, pongs) and the buffer lives as long as the socket; a larger message
@@ -133,112 +106,6 @@ async fn refuse(mut socket: WebSocket) {
             "Subprotocol not acceptable",
         ))
         .await;
-}
-
-fn close_message(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }))
-}
-
-/// What a client may send, in either protocol.
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum ClientMessage {
-    ConnectionInit {
-        #[serde(default)]
-        payload: Option<Value>,
-    },
-    Ping {
-        #[serde(default)]
-        #[allow(dead_code)]
-        payload: Option<Value>,
-    },
-    Pong {
-        #[serde(default)]
-        #[allow(dead_code)]
-        payload: Option<Value>,
-    },
-    /// graphql-transport-ws.
-    Subscribe { id: String, payload: GraphQLBody },
-    /// graphql-transport-ws.
-    Complete { id: String },
-    /// graphql-ws (legacy).
-    Start { id: String, payload: GraphQLBody },
-    /// graphql-ws (legacy).
-    Stop { id: String },
-    /// graphql-ws (legacy).
-    ConnectionTerminate,
-}
-
-/// The operations running on one connection, by id, each a stream of responses. The connection
-/// loop polls them itself (a connection rarely runs more than a few).
-struct Operations {
-    protocol: Protocol,
-    running: Vec<(String, BoxStream<'static, GqlResponse>)>,
-    /// Where the next poll starts, so that a busy operation cannot starve the others.
-    next: usize,
-}
-
-impl Operations {
-    fn new(protocol: Protocol) -> Self {
-        Operations {
-            protocol,
-            running: Vec::new(),
-            next: 0,
-        }
-    }
-
-    fn contains(&self, id: &str) -> bool {
-        self.running.iter().any(|(running, _)| running == id)
-    }
-
-    fn insert(&mut self, id: String, responses: BoxStream<'static, GqlResponse>) {
-        self.running.push((id, responses));
-    }
-
-    /// Stops the operation `id` (dropping its stream ends its subscription), if it runs.
-    fn remove(&mut self, id: &str) {
-        self.running.retain(|(running, _)| running != id);
-    }
-
-    /// The message to send for the next response of any operation: its data, its error (which
-    /// ends it), or that it is complete. An operation that ends is forgotten at once, so the client
-    /// may reuse its id. Pending while nothing is ready, or while nothing runs (the loop polls
-    /// again after starting an operation).
-    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Value> {
-        let count = self.running.len();
-        for turn in 0..count {
-            let at = (self.next + turn) % count;
-            let Poll::Ready(response) = self.running[at].1.poll_next_unpin(cx) else {
-                continue;
-            };
-            self.next = at + 1;
-            return Poll::Ready(match response {
-                // The operation never started (invalid, or refused): an `error` message ends it,
-                // and graphql-transport-ws sends no `complete` after one.
-                Some(response) if fails_before_data(&response) => {
-                    let (id, _) = self.running.swap_remove(at);
-                    let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
-                    json!({"type": "error", "id": id, "payload": errors})
-                }
-                Some(response) => {
-                    let next_type = match self.protocol {
-                        Protocol::TransportWs => "next",
-                        Protocol::LegacyWs => "data",
-                    };
-                    let payload = serde_json::to_value(&response).unwrap_or(Value::Null);
-                    json!({"type": next_type, "id": self.running[at].0, "payload": payload})
-                }
-                None => {
-                    let (id, _) = self.running.swap_remove(at);
-                    json!({"type": "complete", "id": id})
-                }
-            });
-        }
-        Poll::Pending
-    }
 }
 
 /// Why the connection loop stops.
@@ -431,51 +298,5 @@ impl Connection {
 
     fn stop(&mut self, id: &str) {
         self.operations.remove(id);
-    }
-}
-
-/// The `authorization` entry of a `connection_init` payload, whatever the case of its key.
-fn authorization_from_payload(payload: Option<&Value>) -> Option<String> {
-    let object = payload?.as_object()?;
-    let find = |obj: &serde_json::Map<String, Value>| {
-        obj.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-            .and_then(|(_, v)| v.as_str().map(str::to_owned))
-    };
-    // Some clients nest it under `headers`, as they would send it over HTTP.
-    find(object).or_else(|| {
-        object
-            .get("headers")
-            .and_then(Value::as_object)
-            .and_then(find)
-    })
-}
-
-/// A response that carries errors and no data at all: the operation failed before it produced
-/// anything (a validation error, a refused subscription).
-fn fails_before_data(response: &GqlResponse) -> bool {
-    response.is_err() && matches!(response.data, async_graphql::Value::Null)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_token_is_found_whatever_the_case_of_its_key() {
-        for key in ["authorization", "Authorization", "AUTHORIZATION"] {
-            let payload = json!({ key: "Bearer abc" });
-            assert_eq!(
-                authorization_from_payload(Some(&payload)).as_deref(),
-                Some("Bearer abc")
-            );
-        }
-        let nested = json!({"headers": {"Authorization": "Bearer xyz"}});
-        assert_eq!(
-            authorization_from_payload(Some(&nested)).as_deref(),
-            Some("Bearer xyz")
-        );
-        assert_eq!(authorization_from_payload(Some(&json!({}))), None);
-        assert_eq!(authorization_from_payload(None), None);
     }
 }
