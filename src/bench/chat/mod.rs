@@ -5,7 +5,8 @@
 //! The run: the open-files limit is raised to its hard limit; N receivers and one sender per group
 //! of G receivers are inserted straight into the server's database (one argon2 hash for all) and
 //! their tokens minted with the server's secret; each sender creates its group conversation over
-//! GraphQL. Every receiver opens a WebSocket (`graphql-transport-ws`), authenticates in
+//! GraphQL, and 64 concurrent sends fill the server's database pool (so that the pool is not
+//! counted as the connections' memory). Every receiver opens a WebSocket (`graphql-transport-ws`), authenticates in
 //! `connection_init` and subscribes to `messageAdded` of its group. One warm-up message per group
 //! shows every subscription is live; the server's resident memory before the connections and after
 //! (idle again: 2 s after the warm-up, and again after `--idle-seconds`, by when the allocator has
@@ -98,6 +99,17 @@ pub async fn run(db: &DatabaseConnection, options: Chat) -> anyhow::Result<()> {
             receivers,
         });
     }
+
+    // The server's database pool first grows to its size: opening N subscriptions at once checks N
+    // memberships at once, which fills the pool (32 connections, about 100 KiB each). That memory is
+    // the pool's whatever N is, so it is spent before the baseline is read: 64 concurrent sends that
+    // nobody receives (subscriptions start after them).
+    let fill_pool = (0..64).map(|i| {
+        let group = &groups[i % groups.len()];
+        api.send(group, format!("p {}", now_us()), format!("p{i}"))
+    });
+    futures_util::future::try_join_all(fill_pool).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
 
     // The connections, then a warm-up message per group to see every subscription live.
     let before_connections = server()?;
