@@ -22,6 +22,10 @@ export default defineConfig({
     // GraphiQL + CodeMirror + graphql-js make one large-ish chunk; that is expected.
     chunkSizeWarningLimit: 3000,
     rollupOptions: {
+      // One file: GraphiQL loads CodeMirror and its addons with dynamic imports, a dozen requests
+      // made one after another once the page shows; until they are done its Execute button does
+      // nothing when clicked. Bundled in, they are there as soon as the page is.
+      output: { inlineDynamicImports: true },
       onwarn(warning, warn) {
         // Radix UI ships "use client" directives, which mean nothing in a plain browser bundle.
         if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
