@@ -248,15 +248,6 @@ impl Config {
         }
     }
 
-    /// What checkout needs of the configuration.
-    pub fn checkout_settings(&self) -> crate::services::checkout::CheckoutSettings {
-        crate::services::checkout::CheckoutSettings {
-            hold_ttl: self.hold_ttl,
-            settle_wait: self.checkout_settle_wait,
-            charge_timeout: self.charge_timeout,
-        }
-    }
-
     /// The database URL to connect to, SQLite in the data dir unless one was given.
     pub fn database_url(&self) -> String {
         match &self.database_url {

@@ -4,15 +4,18 @@
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde::Deserialize;
 
-use crate::auth::Role;
+use crate::count_cache::CountCache;
+use crate::domain::isbn;
+use crate::domain::viewer::Role;
 use crate::entities::book;
 use crate::error::Result;
-use crate::services::account::{self, NewUser};
-use crate::services::book::{
-    BookInput, create_book, find_or_create_author, find_or_create_category,
-};
-use crate::services::review::{ReviewInput, add_review};
-use crate::services::{isbn, stock};
+use crate::services::accounts::user::{self, NewUser};
+use crate::services::catalog::author::find_or_create_author;
+use crate::services::catalog::book::create_book;
+use crate::services::catalog::book_input::BookInput;
+use crate::services::catalog::category::find_or_create_category;
+use crate::services::catalog::review::{ReviewInput, add_review};
+use crate::services::inventory::{stock, warehouse};
 
 /// The demo admin's credentials, printed by the startup banner and the README.
 pub const ADMIN: (&str, &str) = ("admin@folio.demo", "folio-admin");
@@ -65,7 +68,7 @@ pub struct Loaded {
 /// books; an instance that already has either keeps it as it is.
 pub async fn load_if_empty(db: &DatabaseConnection) -> Result<Loaded> {
     let mut loaded = Loaded::default();
-    if account::count_users(db).await? == 0 {
+    if user::count_users(db).await? == 0 {
         for (email, password, name, role) in [
             (ADMIN.0, ADMIN.1, "Demo Admin", Role::Admin),
             (CUSTOMER.0, CUSTOMER.1, "Demo Reader", Role::Customer),
@@ -76,7 +79,7 @@ pub async fn load_if_empty(db: &DatabaseConnection) -> Result<Loaded> {
                 name: name.into(),
                 role,
             };
-            account::create_user(db, new).await?;
+            user::create_user(db, new).await?;
         }
         loaded.accounts = true;
     }
@@ -94,10 +97,12 @@ async fn load_catalog(db: &DatabaseConnection) -> Result<usize> {
     for author in &catalog.authors {
         find_or_create_author(db, &author.name, author.bio.as_deref()).await?;
     }
-    let leipzig = stock::create_warehouse(db, "Leipzig", "eu-central").await?;
-    let portland = stock::create_warehouse(db, "Portland", "us-west").await?;
-    let reader = account::authenticate(db, CUSTOMER.0, CUSTOMER.1).await.ok();
-    let admin = account::authenticate(db, ADMIN.0, ADMIN.1).await.ok();
+    // The server's own count cache forgets its counts as the search follower sees these books.
+    let counts = CountCache::default();
+    let leipzig = warehouse::create_warehouse(db, "Leipzig", "eu-central").await?;
+    let portland = warehouse::create_warehouse(db, "Portland", "us-west").await?;
+    let reader = user::authenticate(db, CUSTOMER.0, CUSTOMER.1).await.ok();
+    let admin = user::authenticate(db, ADMIN.0, ADMIN.1).await.ok();
     for (i, entry) in catalog.books.iter().enumerate() {
         let n = i as u64 + 1;
         let input = BookInput {
@@ -114,7 +119,7 @@ async fn load_catalog(db: &DatabaseConnection) -> Result<usize> {
             page_count: entry.pages,
             keywords: Some(entry.keywords.clone()),
         };
-        let book = create_book(db, input).await?;
+        let book = create_book(db, &counts, input).await?;
         // Varied stock: mostly plenty, some low, a few sold out, so every stock status shows.
         let (a, b) = ((n * 7) % 23, (n * 11) % 17);
         let (a, b) = if n.is_multiple_of(13) {
@@ -122,8 +127,8 @@ async fn load_catalog(db: &DatabaseConnection) -> Result<usize> {
         } else {
             (a as i32, b as i32)
         };
-        stock::set_stock(db, book.id, leipzig.id, a).await?;
-        stock::set_stock(db, book.id, portland.id, b).await?;
+        stock::set_stock(db, &counts, book.id, leipzig.id, a).await?;
+        stock::set_stock(db, &counts, book.id, portland.id, b).await?;
         // A handful of reviews from the demo accounts.
         for (user, every, rating) in [
             (&reader, 9, 4 + (n % 2) as i32),

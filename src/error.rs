@@ -35,6 +35,10 @@ pub enum Error {
     /// resubscribes with `afterSeq` to miss nothing.
     #[error("the stream was interrupted; subscribe again with afterSeq: {resume_after_seq}")]
     StreamInterrupted { resume_after_seq: i64 },
+    /// A live stream could not recover from a gap (its database was unreachable) and ended rather
+    /// than go on with a hole; subscribing again starts from what is true now.
+    #[error("the stream was interrupted; subscribe again")]
+    Interrupted,
 }
 
 /// Shorthand for results of services.
@@ -67,7 +71,9 @@ impl Error {
             Error::PaymentDeclined => "PAYMENT_DECLINED",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
-            Error::Internal(_) | Error::StreamInterrupted { .. } => "INTERNAL_SERVER_ERROR",
+            Error::Internal(_) | Error::StreamInterrupted { .. } | Error::Interrupted => {
+                "INTERNAL_SERVER_ERROR"
+            }
         }
     }
 }

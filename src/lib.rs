@@ -3,41 +3,52 @@
 //! One binary serves one schema over HTTP, Server-Sent Events and WebSocket. It runs embedded by
 //! default (SQLite, an in-process event bus, data in `./folio-data`) or scaled out (several instances
 //! sharing PostgreSQL and Redis), from the same code: each infrastructure piece is a small trait with
-//! two implementations.
+//! two implementations. `ARCHITECTURE.md` draws the house; this is its list of rooms.
 //!
 //! # Layout
-//! - [`config`]: one `Config` from flags and environment.
-//! - [`app`]: `App::build(config)` connects everything, binds and serves; the router.
-//! - [`transport`]: GraphQL over HTTP/SSE and over WebSocket (both subscription protocols).
-//! - [`schema`]: GraphQL types and the assembly of the schema; [`resolvers`]: thin root fields per
-//!   domain; [`services`]: domain logic over a database connection, testable without GraphQL;
-//!   [`entities`]: sea-orm tables.
-//! - [`auth`]: passwords, tokens, the `Viewer` and guards; [`error`]: the one error enum and its codes.
-//! - [`bus`]: the event bus (in-process or Redis); [`db`]: connecting and migrating.
-//! - [`payment`]: the payment provider trait and the built-in simulated provider.
-//! - [`relay`]: follows the outbox into the search index and onto the event bus; [`workers`]: the
-//!   periodic jobs every instance runs (hold sweeper, payment recovery).
-//! - [`playground`]: the embedded GraphiQL page; [`demo`]: demo accounts for a first start.
+//! Imports only point down this list.
+//! - [`app`]: `App::build(config)` connects the state, starts the workers, serves.
+//! - [`transport`]: GraphQL over HTTP, SSE and WebSocket (both subscription protocols), the
+//!   playground, readiness and metrics.
+//! - [`graphql`]: the one schema: the resolvers' roots merged, with limits and error codes.
+//! - [`workers`]: the background work every instance runs (sweeper, deducter, recovery, beacon,
+//!   search follower, bus relay).
+//! - [`demo`]: the demo accounts and catalog of a first start.
+//! - `resolvers`: root fields, one root object per noun; thin.
+//! - `schema`: the GraphQL types, one file per noun; context accessors, guards, limits, error codes.
+//! - `loaders`: DataLoaders (one generic loader by id) and the prefetching of a page's relations.
+//! - [`services`]: domain logic over a database connection, by noun: `catalog`, `inventory`,
+//!   `commerce`, `chat`, `accounts`, `updates`. No GraphQL.
+//! - [`state`]: the handles every layer may use (database, bus, search, presence, payments…).
+//! - [`search`], [`bus`], [`presence`], [`payment`], [`auth`], [`throttle`], [`count_cache`]: the
+//!   infrastructure behind those handles: the search index (Tantivy or Elasticsearch), the event
+//!   bus (in-process or Redis), who is online, the payment provider, passwords and tokens, the
+//!   typing throttle, the cached book counts.
+//! - [`entities`]: sea-orm tables, and the reusable queries of each.
+//! - [`db`]: connecting and migrating; [`config`]: one `Config` from flags and environment.
+//! - [`domain`]: value types with no I/O: ids, money, ISBNs, filters, cursors, pages, statuses.
+//! - [`error`]: the one error enum and its codes.
 pub mod app;
 pub mod auth;
-pub mod bench;
 pub mod bus;
 pub mod config;
+pub mod count_cache;
 pub mod db;
 pub mod demo;
+pub mod domain;
 pub mod entities;
 pub mod error;
-pub mod loaders;
+pub mod graphql;
+mod loaders;
 pub mod payment;
-pub mod playground;
 pub mod presence;
-pub mod relay;
-pub mod resolvers;
-pub mod schema;
+mod resolvers;
+mod schema;
 pub mod search;
-pub mod seed;
 pub mod services;
-pub mod transport;
+pub mod state;
+pub mod throttle;
+mod transport;
 pub mod workers;
 
 pub use app::App;

@@ -1,33 +1,62 @@
-//! The periodic jobs every instance runs. Each is safe to run on every instance at once (they
-//! claim their work with guarded updates, or repeat harmlessly), so there is no leader to elect and
-//! no single point of failure: the hold sweeper, the sale deducter, payment recovery and the chat
-//! beacon.
+//! The background work every instance runs, each given only the handles it uses. Each is safe to run
+//! on every instance at once (they claim their work with guarded updates, take turns through a
+//! locked cursor, or repeat harmlessly), so there is no leader to elect and no single point of
+//! failure: the hold sweeper, the sale deducter, payment recovery and pruning, the chat beacon, the
+//! search follower and the bus relay.
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::app::AppState;
-use crate::services::{checkout, hold, order, outbox, settlement};
+use sea_orm::DatabaseConnection;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::bus::SharedBus;
+use crate::config::Config;
+use crate::count_cache::CountCache;
+use crate::error::Result;
+use crate::payment::SharedProvider;
+use crate::search::SharedIndex;
+use crate::services::chat::beacon;
+use crate::services::commerce::{checkout, order, settlement};
+use crate::services::inventory::hold;
+use crate::services::updates::{outbox, relay};
 
 /// Releases lapsed cart holds every `sweep_interval`, until shutdown.
-pub fn spawn_hold_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
-    let interval = state.config.sweep_interval;
-    spawn_batch_worker(state, interval, "the hold sweeper", |state| async move {
-        let released = hold::release_lapsed_holds(&state.db, chrono::Utc::now()).await?;
-        if released > 0 {
-            tracing::debug!(released, "released lapsed holds");
-            metrics::counter!("folio_holds_released_total").increment(released as u64);
-            state.counts.invalidate();
+pub fn spawn_hold_sweeper(
+    db: DatabaseConnection,
+    counts: Arc<CountCache>,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    spawn_batch_worker("the hold sweeper", interval, shutdown, move || {
+        let (db, counts) = (db.clone(), counts.clone());
+        async move {
+            let released = hold::release_lapsed_holds(&db, &counts, chrono::Utc::now()).await?;
+            if released > 0 {
+                tracing::debug!(released, "released lapsed holds");
+                metrics::counter!("folio_holds_released_total").increment(released as u64);
+            }
+            Ok(released)
         }
-        Ok(released)
     })
 }
 
 /// Deducts paid orders' sales from the stock rows that held them (`order::deduct_sold_stock`) every
 /// `deduct_interval`, until shutdown.
-pub fn spawn_sale_deducter(state: AppState) -> tokio::task::JoinHandle<()> {
-    let interval = state.config.deduct_interval;
-    spawn_batch_worker(state, interval, "the sale deducter", |state| async move {
-        let deducted = order::deduct_sold_stock(&state.db).await?;
-        metrics::counter!("folio_orders_deducted_total").increment(deducted as u64);
-        Ok(deducted)
+pub fn spawn_sale_deducter(
+    db: DatabaseConnection,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    spawn_batch_worker("the sale deducter", interval, shutdown, move || {
+        let db = db.clone();
+        async move {
+            let deducted = order::deduct_sold_stock(&db).await?;
+            metrics::counter!("folio_orders_deducted_total").increment(deducted as u64);
+            Ok(deducted)
+        }
     })
 }
 
@@ -35,18 +64,18 @@ pub fn spawn_sale_deducter(state: AppState) -> tokio::task::JoinHandle<()> {
 /// most); while passes find work, the next comes after a tenth of the interval, so a backlog drains
 /// quickly and an idle instance stays quiet.
 fn spawn_batch_worker<F, Fut>(
-    state: AppState,
-    interval: std::time::Duration,
     name: &'static str,
+    interval: Duration,
+    shutdown: CancellationToken,
     pass: F,
-) -> tokio::task::JoinHandle<()>
+) -> JoinHandle<()>
 where
-    F: Fn(AppState) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = crate::error::Result<usize>> + Send,
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<usize>> + Send,
 {
     tokio::spawn(async move {
         loop {
-            let wait = match pass(state.clone()).await {
+            let wait = match pass().await {
                 Ok(0) => interval,
                 Ok(_) => interval / 10,
                 Err(err) => {
@@ -55,7 +84,7 @@ where
                 }
             };
             tokio::select! {
-                _ = state.shutdown.cancelled() => return,
+                _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(wait) => {}
             }
         }
@@ -64,14 +93,19 @@ where
 
 /// Settles orders whose checkout died between charging and recording, at start and every
 /// `recovery_interval`, and forgets idempotency keys and published outbox rows past their time.
-pub fn spawn_payment_recovery(state: AppState) -> tokio::task::JoinHandle<()> {
+pub fn spawn_payment_recovery(
+    db: DatabaseConnection,
+    payments: SharedProvider,
+    config: Arc<Config>,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match settlement::settle_stale_payments(
-                &state.db,
-                state.payments.as_ref(),
-                state.config.payment_recovery_after,
-                state.config.hold_ttl,
+                &db,
+                payments.as_ref(),
+                config.payment_recovery_after,
+                config.hold_ttl,
             )
             .await
             {
@@ -80,74 +114,120 @@ pub fn spawn_payment_recovery(state: AppState) -> tokio::task::JoinHandle<()> {
                 Err(err) => tracing::warn!(error = %err, "payment recovery failed; retrying"),
             }
             if let Err(err) =
-                checkout::prune_idempotency_keys(&state.db, state.config.idempotency_key_ttl).await
+                checkout::prune_idempotency_keys(&db, config.idempotency_key_ttl).await
             {
                 tracing::warn!(error = %err, "could not prune idempotency keys");
             }
-            if let Err(err) = outbox::prune(
-                &state.db,
-                state.config.outbox_retention,
-                crate::relay::BUS_CONSUMER,
-            )
-            .await
+            if let Err(err) = outbox::prune(&db, config.outbox_retention, relay::BUS_CONSUMER).await
             {
                 tracing::warn!(error = %err, "could not prune the outbox");
             }
             tokio::select! {
-                _ = state.shutdown.cancelled() => return,
-                _ = tokio::time::sleep(state.config.recovery_interval) => {}
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(config.recovery_interval) => {}
             }
         }
     })
 }
 
-/// How recently a conversation must have been active for the beacon to mention it.
-const BEACON_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
-
-/// Every `chat_beacon_interval`, publishes where each recently active conversation is (its
-/// `last_seq`), so that a message whose publish was lost reaches subscribers within one interval.
-/// One query per tick, one event per active conversation; every instance sends them (a repeated
-/// beacon costs subscribers a comparison).
-pub fn spawn_chat_beacon(state: AppState) -> tokio::task::JoinHandle<()> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-
-    use crate::bus::{Event, topic};
-    use crate::entities::conversation;
+/// Every `interval`, publishes where each recently active conversation is (`chat::beacon`), so
+/// that a message whose publish was lost reaches subscribers within one interval.
+pub fn spawn_chat_beacon(
+    db: DatabaseConnection,
+    bus: SharedBus,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::select! {
-                _ = state.shutdown.cancelled() => return,
-                _ = tokio::time::sleep(state.config.chat_beacon_interval) => {}
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(interval) => {}
             }
-            let since = chrono::Utc::now() - BEACON_WINDOW;
-            let active: Result<Vec<(i64, i64)>, _> = conversation::Entity::find()
-                .select_only()
-                .column(conversation::Column::Id)
-                .column(conversation::Column::LastSeq)
-                .filter(conversation::Column::LastActivityAt.gt(since))
-                .into_tuple()
-                .all(&state.db)
-                .await;
-            let active = match active {
-                Ok(active) => active,
+            if let Err(err) = beacon::publish_positions(&db, bus.as_ref()).await {
+                tracing::warn!(error = %err, "the chat beacon could not publish");
+            }
+        }
+    })
+}
+
+/// Follows the outbox into the search index until `shutdown`, polling every `interval` when idle.
+/// A failing index (down, full) is retried with backoff; the writes that feed it never wait for it.
+/// Whatever the index applies changed the catalog, maybe on another instance: the count cache
+/// forgets its counts.
+pub fn spawn_search_follower(
+    db: DatabaseConnection,
+    index: SharedIndex,
+    counts: Arc<CountCache>,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut backoff = interval;
+        let mut first = true;
+        loop {
+            let pass = relay::catch_up(&db, &index, first).await;
+            first = pass.is_err();
+            let wait = match pass {
+                Ok(0) => {
+                    backoff = interval;
+                    interval
+                }
+                Ok(applied) => {
+                    counts.invalidate();
+                    backoff = interval;
+                    // A full batch means a backlog: go on at once. A partial one caught up.
+                    if applied as u64 == relay::BATCH {
+                        Duration::ZERO
+                    } else {
+                        interval
+                    }
+                }
                 Err(err) => {
-                    tracing::warn!(error = %err, "the chat beacon could not read conversations");
-                    continue;
+                    tracing::warn!(error = %err, "the search index could not follow the outbox; retrying");
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff
                 }
             };
-            for (conversation_id, last_seq) in active {
-                let event = Event::ConversationAt {
-                    conversation_id,
-                    last_seq,
-                };
-                if let Err(err) = state
-                    .bus
-                    .publish(&topic::conversation(conversation_id), &event)
-                    .await
-                {
-                    tracing::warn!(error = %err, "the chat beacon could not publish");
-                    break;
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    })
+}
+
+/// Runs the bus relay until `shutdown`: polls every `interval` when idle, goes on at once while
+/// there is a backlog, and backs off while the bus or the database fails.
+pub fn spawn_bus_relay(
+    db: DatabaseConnection,
+    bus: SharedBus,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(err) = relay::init_bus_cursor(&db).await {
+            tracing::warn!(error = %err, "the bus relay could not read its cursor; retrying");
+        }
+        let mut backoff = interval;
+        let mut last_stock = HashMap::new();
+        loop {
+            let wait = match relay::publish_once(&db, bus.as_ref(), &mut last_stock).await {
+                Ok(n) if n as u64 == relay::BATCH => Duration::ZERO,
+                Ok(_) => {
+                    backoff = interval;
+                    interval
                 }
+                Err(err) => {
+                    tracing::warn!(error = %err, "the bus relay could not publish; retrying");
+                    let _ = relay::init_bus_cursor(&db).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
             }
         }
     })

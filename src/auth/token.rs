@@ -6,7 +6,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use super::Role;
+use crate::domain::viewer::Role;
 use crate::error::{Error, Result};
 
 /// What a token says about its bearer.

@@ -1,13 +1,14 @@
 //! A conversation: DIRECT (one per pair of users) or GROUP.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::status::ConversationKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "conversations")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// DIRECT or GROUP.
-    pub kind: String,
+    pub kind: ConversationKind,
     pub title: Option<String>,
     /// `"<smaller user id>:<larger user id>"` for DIRECT conversations, unique.
     #[sea_orm(unique)]

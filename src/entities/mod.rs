@@ -1,5 +1,5 @@
-//! sea-orm entities: one file per table. The GraphQL layer wraps these, so a column can change
-//! without the public schema changing.
+//! sea-orm entities: one file per table, with the reusable queries of that table next to it. The
+//! GraphQL layer wraps these, so a column can change without the public schema changing.
 pub mod author;
 pub mod book;
 pub mod book_author;
@@ -23,3 +23,20 @@ pub mod simulated_charge;
 pub mod stock;
 pub mod user;
 pub mod warehouse;
+
+/// A row keyed by one `i64` id, for the loader of rows by id.
+pub trait HasId {
+    fn id(&self) -> i64;
+}
+
+macro_rules! has_id {
+    ($($table:ident),*) => {
+        $(impl HasId for $table::Model {
+            fn id(&self) -> i64 {
+                self.id
+            }
+        })*
+    };
+}
+
+has_id!(book, user, warehouse);

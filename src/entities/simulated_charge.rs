@@ -9,8 +9,7 @@ pub struct Model {
     pub token: String,
     pub amount_minor: i64,
     pub currency: String,
-    /// CHARGED, REFUNDED, DECLINED or FAILED_ONCE (the transient failure `tok_fail_once` asks for).
-    pub status: String,
+    pub status: ChargeStatus,
     pub reference: String,
     /// Charge attempts made with this key.
     pub attempts: i32,
@@ -22,3 +21,18 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Where a simulated charge stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ChargeStatus {
+    #[sea_orm(string_value = "CHARGED")]
+    Charged,
+    #[sea_orm(string_value = "REFUNDED")]
+    Refunded,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    /// The transient failure `tok_fail_once` asks for: the next attempt with the key is charged.
+    #[sea_orm(string_value = "FAILED_ONCE")]
+    FailedOnce,
+}

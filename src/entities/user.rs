@@ -1,6 +1,8 @@
 //! A person with an account: a customer, or an admin who manages the catalog.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::viewer::Role;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -12,8 +14,7 @@ pub struct Model {
     pub name: String,
     /// An argon2id PHC string.
     pub password_hash: String,
-    /// `CUSTOMER` or `ADMIN`.
-    pub role: String,
+    pub role: Role,
     pub created_at: ChronoDateTimeUtc,
 }
 

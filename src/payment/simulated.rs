@@ -8,13 +8,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::{Charge, ChargeRequest, PaymentError, PaymentProvider};
-use crate::entities::simulated_charge;
-
-/// Ledger statuses.
-const CHARGED: &str = "CHARGED";
-const REFUNDED: &str = "REFUNDED";
-const DECLINED: &str = "DECLINED";
-const FAILED_ONCE: &str = "FAILED_ONCE";
+use crate::entities::simulated_charge::{self, ChargeStatus};
 
 /// The built-in provider (see the module docs).
 #[derive(Clone)]
@@ -41,7 +35,7 @@ impl SimulatedProvider {
             .ledger()
             .await?
             .iter()
-            .filter(|e| e.status == CHARGED || e.status == REFUNDED)
+            .filter(|e| matches!(e.status, ChargeStatus::Charged | ChargeStatus::Refunded))
             .count())
     }
 
@@ -58,9 +52,9 @@ fn transient(err: sea_orm::DbErr) -> PaymentError {
 }
 
 fn charge_of(entry: &simulated_charge::Model) -> Option<Charge> {
-    (entry.status == CHARGED || entry.status == REFUNDED).then(|| Charge {
+    matches!(entry.status, ChargeStatus::Charged | ChargeStatus::Refunded).then(|| Charge {
         reference: entry.reference.clone(),
-        refunded: entry.status == REFUNDED,
+        refunded: entry.status == ChargeStatus::Refunded,
     })
 }
 
@@ -71,9 +65,9 @@ impl PaymentProvider for SimulatedProvider {
         // The first attempt with a key creates its entry; concurrent first attempts race on the
         // primary key and all but one find the winner's entry, as with any real provider.
         let first = match request.token.as_str() {
-            "tok_visa" => CHARGED,
-            "tok_fail_once" => FAILED_ONCE,
-            _ => DECLINED,
+            "tok_visa" => ChargeStatus::Charged,
+            "tok_fail_once" => ChargeStatus::FailedOnce,
+            _ => ChargeStatus::Declined,
         };
         let reference = format!("sim_{}", random_reference());
         let inserted = simulated_charge::Entity::insert(simulated_charge::ActiveModel {
@@ -81,7 +75,7 @@ impl PaymentProvider for SimulatedProvider {
             token: Set(request.token.clone()),
             amount_minor: Set(request.amount_minor),
             currency: Set(request.currency.clone()),
-            status: Set(first.to_owned()),
+            status: Set(first),
             reference: Set(reference.clone()),
             attempts: Set(1),
             created_at: Set(now),
@@ -93,11 +87,11 @@ impl PaymentProvider for SimulatedProvider {
         .map_err(transient)?;
         if matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
             return match first {
-                CHARGED => Ok(Charge {
+                ChargeStatus::Charged => Ok(Charge {
                     reference,
                     refunded: false,
                 }),
-                FAILED_ONCE => Err(PaymentError::Transient(
+                ChargeStatus::FailedOnce => Err(PaymentError::Transient(
                     "the simulated provider failed once, as tok_fail_once asks".into(),
                 )),
                 _ => Err(PaymentError::Declined),
@@ -106,10 +100,13 @@ impl PaymentProvider for SimulatedProvider {
         // A repeat: whatever the key got the first time, except that a transient failure turns
         // into a charge on the retry (guarded, so concurrent retries charge once).
         simulated_charge::Entity::update_many()
-            .col_expr(simulated_charge::Column::Status, Expr::val(CHARGED))
+            .col_expr(
+                simulated_charge::Column::Status,
+                Expr::val(ChargeStatus::Charged),
+            )
             .col_expr(simulated_charge::Column::UpdatedAt, Expr::val(now))
             .filter(simulated_charge::Column::IdempotencyKey.eq(&request.idempotency_key))
-            .filter(simulated_charge::Column::Status.eq(FAILED_ONCE))
+            .filter(simulated_charge::Column::Status.eq(ChargeStatus::FailedOnce))
             .exec(&self.db)
             .await
             .map_err(transient)?;
@@ -139,13 +136,16 @@ impl PaymentProvider for SimulatedProvider {
 
     async fn refund(&self, idempotency_key: &str) -> Result<(), PaymentError> {
         simulated_charge::Entity::update_many()
-            .col_expr(simulated_charge::Column::Status, Expr::val(REFUNDED))
+            .col_expr(
+                simulated_charge::Column::Status,
+                Expr::val(ChargeStatus::Refunded),
+            )
             .col_expr(
                 simulated_charge::Column::UpdatedAt,
                 Expr::val(chrono::Utc::now()),
             )
             .filter(simulated_charge::Column::IdempotencyKey.eq(idempotency_key))
-            .filter(simulated_charge::Column::Status.eq(CHARGED))
+            .filter(simulated_charge::Column::Status.eq(ChargeStatus::Charged))
             .exec(&self.db)
             .await
             .map_err(transient)?;

@@ -22,6 +22,7 @@ pub use memory::MemoryPresence;
 pub use redis::RedisPresence;
 
 use crate::bus::{Event, SharedBus, topic};
+use crate::domain::status::PresenceStatus;
 use crate::error::Result;
 
 /// Where instances record who is connected to them.
@@ -40,17 +41,6 @@ pub trait PresenceStore: Send + Sync + 'static {
     /// Keeps this instance's entries alive, and reaps instances that stopped: returns their users
     /// who are now offline everywhere, with when their instance was last heard from.
     async fn heartbeat(&self) -> Result<Vec<(i64, DateTime<Utc>)>>;
-}
-
-/// ONLINE or OFFLINE.
-#[derive(
-    async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize,
-)]
-pub enum PresenceStatus {
-    /// Has at least one subscription connection open.
-    Online,
-    /// Has none (for longer than the grace period).
-    Offline,
 }
 
 /// A user's presence.
@@ -240,50 +230,5 @@ pub struct PresenceGuard {
 impl Drop for PresenceGuard {
     fn drop(&mut self) {
         self.presence.disconnect(self.user_id);
-    }
-}
-
-impl Presence {
-    /// Presence changes of these users from now on. After a bus gap their presence is read again
-    /// and what changed meanwhile is sent.
-    pub async fn changes(
-        self: &Arc<Self>,
-        user_ids: Vec<i64>,
-    ) -> Result<impl futures_util::Stream<Item = UserPresence> + use<>> {
-        use futures_util::StreamExt;
-        let mut live = futures_util::stream::select_all(
-            user_ids
-                .iter()
-                .map(|id| self.bus.subscribe(&topic::presence(*id))),
-        );
-        let mut known: HashMap<i64, PresenceStatus> = self
-            .of(&user_ids)
-            .await?
-            .into_iter()
-            .map(|p| (p.user_id, p.status))
-            .collect();
-        let presence = self.clone();
-        Ok(async_stream::stream! {
-            while let Some(delivery) = live.next().await {
-                match delivery {
-                    crate::bus::Delivery::Event(event) => {
-                        if let Event::PresenceChanged { user_id, online, last_seen_at } = event.as_ref() {
-                            let status = if *online { PresenceStatus::Online } else { PresenceStatus::Offline };
-                            if known.insert(*user_id, status) != Some(status) {
-                                yield UserPresence { user_id: *user_id, status, last_seen_at: *last_seen_at };
-                            }
-                        }
-                    }
-                    crate::bus::Delivery::Gap => {
-                        let Ok(now) = presence.of(&user_ids).await else { continue };
-                        for p in now {
-                            if known.insert(p.user_id, p.status) != Some(p.status) {
-                                yield p;
-                            }
-                        }
-                    }
-                }
-            }
-        })
     }
 }

@@ -2,16 +2,16 @@
 use async_graphql::{Context, Object, Result, ResultExt, Subscription};
 use futures_util::{Stream, StreamExt};
 
-use super::{state, viewer};
-use crate::auth::AdminGuard;
 use crate::bus::{Delivery, topic};
 use crate::error::Error;
-use crate::schema::Announcement;
-use crate::services::announcement;
+use crate::schema::announcement::Announcement;
+use crate::schema::context::{state, viewer};
+use crate::schema::guard::AdminGuard;
+use crate::services::updates::announcement;
 
-/// Announcement mutations.
+/// Posting announcements.
 #[derive(Default)]
-pub struct AnnouncementMutation;
+pub(crate) struct AnnouncementMutation;
 
 #[Object]
 impl AnnouncementMutation {
@@ -24,7 +24,7 @@ impl AnnouncementMutation {
         #[graphql(desc = "The notice to show.")] message: String,
     ) -> Result<Announcement> {
         let author = viewer(ctx).user_id().extend()?;
-        let event = announcement::announce(state(ctx).bus.as_ref(), author, &message)
+        let event = announcement::announce(state(ctx)?.bus.as_ref(), author, &message)
             .await
             .extend()?;
         Announcement::from_event(&event)
@@ -35,27 +35,28 @@ impl AnnouncementMutation {
     }
 }
 
-/// Announcement subscriptions.
+/// Hearing announcements.
 #[derive(Default)]
-pub struct AnnouncementSubscription;
+pub(crate) struct AnnouncementSubscription;
 
 #[Subscription]
 impl AnnouncementSubscription {
     /// Storewide notices as admins post them. Open to everyone, signed in or not.
-    async fn announcements(&self, ctx: &Context<'_>) -> impl Stream<Item = Announcement> + use<> {
-        state(ctx)
-            .bus
-            .subscribe(topic::ANNOUNCEMENTS)
-            .filter_map(|delivery| async move {
-                match delivery {
-                    Delivery::Event(event) => Announcement::from_event(&event),
-                    // Announcements are not stored, so there is nothing to recover; the
-                    // subscription goes on with the next one.
-                    Delivery::Gap => {
-                        tracing::warn!("an announcements subscriber fell behind");
-                        None
-                    }
+    async fn announcements(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Announcement> + use<>> {
+        let notices = state(ctx)?.bus.subscribe(topic::ANNOUNCEMENTS);
+        Ok(notices.filter_map(|delivery| async move {
+            match delivery {
+                Delivery::Event(event) => Announcement::from_event(&event),
+                // Announcements are not stored, so there is nothing to recover; the
+                // subscription goes on with the next one.
+                Delivery::Gap => {
+                    tracing::warn!("an announcements subscriber fell behind");
+                    None
                 }
-            })
+            }
+        }))
     }
 }

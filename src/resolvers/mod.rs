@@ -1,28 +1,22 @@
-//! Root fields per domain. Resolvers stay thin: check who is asking, call a service, wrap the result.
-pub mod account;
-pub mod announcement;
-pub mod cart;
-pub mod catalog;
-pub mod conversation;
-pub mod message;
-pub mod order;
-pub mod presence;
-pub mod review;
-pub mod search;
-pub mod stock;
-pub mod watch;
-
-use async_graphql::Context;
-
-use crate::app::AppState;
-use crate::auth::Viewer;
-
-/// The process-wide state attached to the schema.
-pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
-    ctx.data_unchecked::<AppState>()
-}
-
-/// Who is asking (anonymous when the transport attached nobody).
-pub fn viewer(ctx: &Context<'_>) -> Viewer {
-    ctx.data_opt::<Viewer>().cloned().unwrap_or_default()
-}
+//! The root fields, one root object per noun (merged into one schema by `crate::graphql`).
+//! Resolvers stay thin: check who is asking, parse ids, call a service, wrap the result in its
+//! GraphQL type. They never touch a table.
+pub(crate) mod announcement;
+pub(crate) mod author;
+pub(crate) mod book;
+pub(crate) mod cart;
+pub(crate) mod category;
+pub(crate) mod checkout;
+pub(crate) mod conversation;
+pub(crate) mod message;
+pub(crate) mod order;
+pub(crate) mod presence;
+pub(crate) mod price_watch;
+pub(crate) mod receipt;
+pub(crate) mod review;
+pub(crate) mod search;
+pub(crate) mod session;
+pub(crate) mod stock;
+pub(crate) mod typing;
+pub(crate) mod user;
+pub(crate) mod warehouse;

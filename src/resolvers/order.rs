@@ -1,16 +1,16 @@
-//! Orders: `orders`, `order`; `cancelOrder`.
+//! `orders`, `order`; `cancelOrder`.
 use async_graphql::{Context, ID, Object, Result, ResultExt};
 
-use super::{state, viewer};
-use crate::auth::SignedInGuard;
-use crate::schema::{Order, OrderConnection};
-use crate::services::id::parse_id;
-use crate::services::order;
-use crate::services::page::page_size;
+use crate::domain::id::parse_id;
+use crate::schema::connection::{Connection, selects_total_count};
+use crate::schema::context::{state, viewer};
+use crate::schema::guard::SignedInGuard;
+use crate::schema::order::Order;
+use crate::services::commerce::order;
 
-/// Order queries.
+/// Orders.
 #[derive(Default)]
-pub struct OrderQuery;
+pub(crate) struct OrderQuery;
 
 #[Object]
 impl OrderQuery {
@@ -24,19 +24,18 @@ impl OrderQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1..100.", default = 20)] first: i32,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
-    ) -> Result<OrderConnection> {
+    ) -> Result<Connection<Order>> {
         let user_id = viewer(ctx).user_id().extend()?;
-        let db = &state(ctx).db;
-        let first = page_size(first).extend()?;
+        let db = &state(ctx)?.db;
         let page = order::orders_of(db, user_id, first, after.as_deref())
             .await
             .extend()?;
-        let total = order::count_orders(db, user_id).await.extend()?;
-        Ok(OrderConnection {
-            page,
-            total,
-            after: after.is_some(),
-        })
+        let total = if selects_total_count(ctx) {
+            order::count_orders(db, user_id).await.extend()?
+        } else {
+            0
+        };
+        Ok(Connection::new(page, after.is_some(), total, Order))
     }
 
     /// One order: its owner's or, for admins, anyone's (FORBIDDEN for others; NOT_FOUND if none).
@@ -47,16 +46,16 @@ impl OrderQuery {
         #[graphql(desc = "The order's id.")] id: ID,
     ) -> Result<Order> {
         let id = parse_id("id", &id).extend()?;
-        order::find_order_for(&state(ctx).db, &viewer(ctx), id)
+        order::find_order_for(&state(ctx)?.db, &viewer(ctx), id)
             .await
             .map(Order)
             .extend()
     }
 }
 
-/// Order mutations.
+/// Changing orders.
 #[derive(Default)]
-pub struct OrderMutation;
+pub(crate) struct OrderMutation;
 
 #[Object]
 impl OrderMutation {
@@ -69,10 +68,11 @@ impl OrderMutation {
         #[graphql(desc = "The order's id.")] id: ID,
     ) -> Result<Order> {
         let id = parse_id("id", &id).extend()?;
-        let state = state(ctx);
-        let result =
-            order::cancel_order(&state.db, state.payments.as_ref(), &viewer(ctx), id).await;
-        state.counts.invalidate();
-        result.map(Order).extend()
+        let state = state(ctx)?;
+        let payments = state.payments.as_ref();
+        order::cancel_order(&state.db, &state.counts, payments, &viewer(ctx), id)
+            .await
+            .map(Order)
+            .extend()
     }
 }

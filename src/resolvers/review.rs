@@ -1,15 +1,15 @@
 //! `addReview`.
 use async_graphql::{Context, Object, Result, ResultExt};
 
-use super::{state, viewer};
-use crate::auth::SignedInGuard;
-use crate::schema::{AddReviewInput, Review};
-use crate::services::id::parse_id;
-use crate::services::review::{self, ReviewInput};
+use crate::domain::id::parse_id;
+use crate::schema::context::{state, viewer};
+use crate::schema::guard::SignedInGuard;
+use crate::schema::review::{AddReviewInput, Review};
+use crate::services::catalog::review::{self, ReviewInput};
 
-/// Review mutations.
+/// Writing reviews.
 #[derive(Default)]
-pub struct ReviewMutation;
+pub(crate) struct ReviewMutation;
 
 #[Object]
 impl ReviewMutation {
@@ -29,7 +29,7 @@ impl ReviewMutation {
             title: input.title,
             body: input.body,
         };
-        review::add_review(&state(ctx).db, user_id, input)
+        review::add_review(&state(ctx)?.db, user_id, input)
             .await
             .map(Review)
             .extend()

@@ -1,19 +1,15 @@
 //! `searchBooks` and `suggest`.
-use std::collections::HashMap;
-
 use async_graphql::{Context, Object, Result, ResultExt};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::state;
-use crate::entities::category;
-use crate::error::Error;
-use crate::loaders::{Loaders, gql_error, prefetch_books};
-use crate::schema::{BookFilterInput, Category, CategoryFacet, SearchConnection, Suggestion};
-use crate::services::search;
+use crate::loaders::prefetch_books;
+use crate::schema::book_list::BookFilterInput;
+use crate::schema::context::state;
+use crate::schema::search::{SearchConnection, Suggestion};
+use crate::services::catalog::search;
 
-/// Search queries.
+/// Search.
 #[derive(Default)]
-pub struct SearchQuery;
+pub(crate) struct SearchQuery;
 
 #[Object]
 impl SearchQuery {
@@ -29,65 +25,20 @@ impl SearchQuery {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Narrows the matches.")] filter: Option<BookFilterInput>,
     ) -> Result<SearchConnection> {
-        let state = state(ctx);
+        let state = state(ctx)?;
         let filter = filter.unwrap_or_default().parse().extend()?;
-        let (offset, results) = search::search_books(
-            state.search.as_ref(),
-            &query,
-            filter,
-            first,
-            after.as_deref(),
-        )
-        .await
-        .extend()?;
-        let ids: Vec<i64> = results.hits.iter().map(|(id, _)| *id).collect();
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let category_ids: Vec<i64> = results.facets.iter().map(|(id, _)| *id).collect();
-        // The books, what their cards show, and the facets' categories: three independent reads,
-        // made at once rather than one after another.
-        let (books, prefetched, categories) = tokio::join!(
-            loaders.book_by_id.load_many(ids.iter().copied()),
-            prefetch_books(ctx, &ids),
-            category::Entity::find()
-                .filter(category::Column::Id.is_in(category_ids))
-                .all(&state.db),
+        let index = state.search.as_ref();
+        let found = search::search_books(index, &query, filter, first, after.as_deref())
+            .await
+            .extend()?;
+        // The page's books and what their cards show: independent reads, made at once.
+        let ids = found.book_ids();
+        let (page, prefetched) = tokio::join!(
+            search::read_hits(&state.db, found),
+            prefetch_books(ctx, &ids)
         );
-        let books = books.map_err(gql_error)?;
         prefetched?;
-        let categories: HashMap<i64, category::Model> = categories
-            .map_err(Error::from)
-            .extend()?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
-        // The index may briefly still hold a book deleted a moment ago: leave it out.
-        let hits: Vec<_> = results
-            .hits
-            .iter()
-            .filter_map(|(id, score)| {
-                books
-                    .get(id)
-                    .filter(|b| b.deleted_at.is_none())
-                    .map(|b| (b.clone(), *score))
-            })
-            .collect();
-        let facets = results
-            .facets
-            .iter()
-            .filter_map(|(id, count)| {
-                categories.get(id).map(|c| CategoryFacet {
-                    category: Category::from(c.clone()),
-                    count: *count,
-                })
-            })
-            .collect();
-        Ok(SearchConnection {
-            has_next_page: (offset + results.hits.len()) < results.total as usize,
-            hits,
-            offset,
-            total: results.total,
-            facets,
-        })
+        page.map(SearchConnection).extend()
     }
 
     /// Type-ahead: book titles and author names that start with the prefix, best first.
@@ -97,7 +48,7 @@ impl SearchQuery {
         #[graphql(desc = "What the user has typed so far.")] prefix: String,
         #[graphql(desc = "How many suggestions, 1..20.", default = 8)] first: i32,
     ) -> Result<Vec<Suggestion>> {
-        let found = search::suggest(state(ctx).search.as_ref(), &prefix, first)
+        let found = search::suggest(state(ctx)?.search.as_ref(), &prefix, first)
             .await
             .extend()?;
         Ok(found.into_iter().map(Suggestion::from).collect())

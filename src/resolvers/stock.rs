@@ -1,53 +1,24 @@
-//! Warehouses and stock (ADMIN): `warehouses`, `createWarehouse`, `setStock`.
-use async_graphql::{Context, Object, Result, ResultExt};
-use sea_orm::{EntityTrait, QueryOrder};
+//! `setStock` (ADMIN) and the `stockChanged` subscription.
+use async_graphql::{Context, ID, Object, Result, ResultExt, Subscription};
+use futures_util::{Stream, StreamExt};
 
-use super::state;
-use crate::auth::AdminGuard;
-use crate::entities::warehouse;
-use crate::error::Error;
-use crate::schema::{CreateWarehouseInput, SetStockInput, StockLevel, Warehouse};
-use crate::services::id::parse_id;
-use crate::services::stock;
+use crate::domain::id::{parse_id, parse_ids};
+use crate::domain::status;
+use crate::schema::context::state;
+use crate::schema::guard::AdminGuard;
+use crate::schema::stock::{SetStockInput, StockChange, StockLevel};
+use crate::services::inventory::stock;
+use crate::services::updates::live;
 
-/// Stock queries.
+/// Most books one subscription may follow.
+const MAX_BOOKS: usize = 100;
+
+/// Managing stock.
 #[derive(Default)]
-pub struct StockQuery;
-
-#[Object]
-impl StockQuery {
-    /// Every warehouse, by name (ADMIN).
-    #[graphql(guard = "AdminGuard")]
-    async fn warehouses(&self, ctx: &Context<'_>) -> Result<Vec<Warehouse>> {
-        let rows = warehouse::Entity::find()
-            .order_by_asc(warehouse::Column::Name)
-            .all(&state(ctx).db)
-            .await
-            .map_err(Error::from)
-            .extend()?;
-        Ok(rows.into_iter().map(Warehouse::from).collect())
-    }
-}
-
-/// Stock administration.
-#[derive(Default)]
-pub struct StockMutation;
+pub(crate) struct StockMutation;
 
 #[Object]
 impl StockMutation {
-    /// Adds a warehouse (ADMIN); names are unique (CONFLICT otherwise).
-    #[graphql(guard = "AdminGuard")]
-    async fn create_warehouse(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The new warehouse.")] input: CreateWarehouseInput,
-    ) -> Result<Warehouse> {
-        stock::create_warehouse(&state(ctx).db, &input.name, &input.region)
-            .await
-            .map(Warehouse::from)
-            .extend()
-    }
-
     /// Sets the units on hand of a book in one warehouse (ADMIN). Lowering it under what carts hold
     /// there fails with CONFLICT and changes nothing.
     #[graphql(guard = "AdminGuard")]
@@ -58,10 +29,44 @@ impl StockMutation {
     ) -> Result<StockLevel> {
         let book_id = parse_id("bookId", &input.book_id).extend()?;
         let warehouse_id = parse_id("warehouseId", &input.warehouse_id).extend()?;
-        let state = state(ctx);
-        let rows = stock::set_stock(&state.db, book_id, warehouse_id, input.on_hand).await;
-        state.counts.invalidate();
-        let rows = rows.extend()?;
+        let state = state(ctx)?;
+        let rows = stock::set_stock(
+            &state.db,
+            &state.counts,
+            book_id,
+            warehouse_id,
+            input.on_hand,
+        )
+        .await
+        .extend()?;
         Ok(StockLevel { book_id, rows })
+    }
+}
+
+/// Live stock.
+#[derive(Default)]
+pub(crate) struct StockSubscription;
+
+#[Subscription]
+impl StockSubscription {
+    /// Changes of the available stock of these books (holds, releases, sales, restocks), once per
+    /// change, after it is committed. Open to everyone.
+    async fn stock_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The books, 1..100.")] book_ids: Vec<ID>,
+    ) -> Result<impl Stream<Item = Result<StockChange>> + use<>> {
+        let ids = parse_ids("bookIds", &book_ids, MAX_BOOKS).extend()?;
+        let state = state(ctx)?;
+        let threshold = state.config.low_stock_threshold;
+        let updates = live::stock_updates(state.db.clone(), &state.bus, ids);
+        Ok(updates.map(move |update| {
+            let update = update.extend()?;
+            Ok(StockChange {
+                book_id: ID(update.book_id.to_string()),
+                available: update.available,
+                stock_status: status::StockStatus::of(update.available, threshold).into(),
+            })
+        }))
     }
 }

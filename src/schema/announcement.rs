@@ -2,10 +2,10 @@
 use async_graphql::{Context, Object, Result};
 
 use crate::bus::Event;
-use crate::schema::User;
+use crate::schema::user::{User, load_user};
 
 /// A storewide notice posted by an admin, shown by every connected storefront.
-pub struct Announcement {
+pub(crate) struct Announcement {
     pub(crate) message: String,
     pub(crate) author_id: i64,
     pub(crate) posted_at: chrono::DateTime<chrono::Utc>,
@@ -13,7 +13,7 @@ pub struct Announcement {
 
 impl Announcement {
     /// The announcement an `Event::Announcement` carries; `None` for other events.
-    pub fn from_event(event: &Event) -> Option<Self> {
+    pub(crate) fn from_event(event: &Event) -> Option<Self> {
         match event {
             Event::Announcement {
                 message,
@@ -44,11 +44,6 @@ impl Announcement {
 
     /// The admin who posted it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
-        use async_graphql::ResultExt;
-        let state = crate::resolvers::state(ctx);
-        crate::services::account::find_user(&state.db, self.author_id)
-            .await
-            .map(User::from)
-            .extend()
+        load_user(ctx, self.author_id).await
     }
 }

@@ -1,12 +1,12 @@
 //! The `Author` type.
 use async_graphql::{Context, ID, Object, Result};
 
+use crate::domain::book::BookFilter;
 use crate::entities::author;
-use crate::schema::{BookConnection, BookSortInput};
-use crate::services::catalog::BookFilter;
+use crate::schema::book_list::{BookConnection, BookSortInput};
 
 /// A person who wrote books.
-pub struct Author(pub author::Model);
+pub(crate) struct Author(pub(crate) author::Model);
 
 /// A person who wrote books.
 #[Object]
@@ -35,11 +35,7 @@ impl Author {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Order of the books; TITLE by default.")] sort: Option<BookSortInput>,
     ) -> Result<BookConnection> {
-        let filter = BookFilter {
-            author_id: Some(self.0.id),
-            ..Default::default()
-        };
         let sort = sort.unwrap_or(BookSortInput::Title).into();
-        BookConnection::load(ctx, filter, sort, first, after).await
+        BookConnection::load(ctx, BookFilter::by_author(self.0.id), sort, first, after).await
     }
 }

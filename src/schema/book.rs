@@ -1,41 +1,21 @@
-//! The `Book` type and its connection.
-use async_graphql::{Context, Enum, ID, Object, Result, ResultExt};
+//! The `Book` type.
+use async_graphql::{Context, ID, Object, Result, ResultExt};
 
 use crate::entities::book;
-use crate::loaders::{Loaders, gql_error};
-use crate::resolvers::state;
-use crate::schema::connection::PageInfo;
-use crate::schema::{Author, Category, Money, ReviewConnection};
-use crate::services::catalog::{self, BookFilter, BookSort};
-use crate::services::page::Page;
-use crate::services::{review, stock};
-
-/// Whether a book can be bought now, from its available (on hand minus held) stock.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum StockStatus {
-    /// More than the low-stock threshold is available.
-    InStock,
-    /// Some, but no more than the low-stock threshold (5 by default), is available.
-    LowStock,
-    /// Nothing is available.
-    OutOfStock,
-}
-
-impl StockStatus {
-    /// The status of `available` units given the low-stock threshold.
-    pub fn of(available: i64, low_stock_threshold: i64) -> Self {
-        if available <= 0 {
-            StockStatus::OutOfStock
-        } else if available <= low_stock_threshold {
-            StockStatus::LowStock
-        } else {
-            StockStatus::InStock
-        }
-    }
-}
+use crate::error::Error;
+use crate::loaders::gql_error;
+use crate::schema::author::Author;
+use crate::schema::category::Category;
+use crate::schema::connection::{Connection, selects_total_count};
+use crate::schema::context::{loaders, state};
+use crate::schema::money::Money;
+use crate::schema::review::Review;
+use crate::schema::stock::StockStatus;
+use crate::services::catalog::review;
+use crate::services::inventory::stock;
 
 /// A book the store sells.
-pub struct Book(pub book::Model);
+pub(crate) struct Book(pub(crate) book::Model);
 
 /// A book the store sells.
 #[Object]
@@ -92,11 +72,7 @@ impl Book {
 
     /// Authors, in credit order.
     async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<Author>> {
-        let authors = ctx
-            .data_unchecked::<Loaders>()
-            .authors_of_book
-            .load_one(self.0.id)
-            .await;
+        let authors = loaders(ctx)?.authors_of_book.load_one(self.0.id).await;
         Ok(authors
             .map_err(gql_error)?
             .unwrap_or_default()
@@ -107,11 +83,7 @@ impl Book {
 
     /// Categories the book is shelved in, by name.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
-        let categories = ctx
-            .data_unchecked::<Loaders>()
-            .categories_of_book
-            .load_one(self.0.id)
-            .await;
+        let categories = loaders(ctx)?.categories_of_book.load_one(self.0.id).await;
         Ok(categories
             .map_err(gql_error)?
             .unwrap_or_default()
@@ -127,8 +99,7 @@ impl Book {
 
     /// IN_STOCK, LOW_STOCK or OUT_OF_STOCK, from `available`.
     async fn stock_status(&self, ctx: &Context<'_>) -> Result<StockStatus> {
-        let threshold = state(ctx).config.low_stock_threshold;
-        Ok(StockStatus::of(available(ctx, self.0.id).await?, threshold))
+        StockStatus::of(ctx, available(ctx, self.0.id).await?)
     }
 
     /// Average rating (1..5), or null when there are no reviews.
@@ -150,11 +121,17 @@ impl Book {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1..100.", default = 10)] first: i32,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
-    ) -> Result<ReviewConnection> {
-        let page = review::reviews_of(&state(ctx).db, self.0.id, first, after.as_deref())
+    ) -> Result<Connection<Review>> {
+        let db = &state(ctx)?.db;
+        let page = review::reviews_of(db, self.0.id, first, after.as_deref())
             .await
             .extend()?;
-        Ok(ReviewConnection::new(self.0.id, page, after.is_some()))
+        let total = if selects_total_count(ctx) {
+            review::count_reviews(db, self.0.id).await.extend()?
+        } else {
+            0
+        };
+        Ok(Connection::new(page, after.is_some(), total, Review))
     }
 
     /// When the book entered the catalog.
@@ -168,95 +145,23 @@ impl Book {
     }
 }
 
+/// Units available of a book, through the request's stock loader.
 async fn available(ctx: &Context<'_>, book_id: i64) -> Result<i64> {
-    let rows = ctx
-        .data_unchecked::<Loaders>()
-        .stock_of_book
-        .load_one(book_id)
-        .await;
+    let rows = loaders(ctx)?.stock_of_book.load_one(book_id).await;
     Ok(stock::available(
         &rows.map_err(gql_error)?.unwrap_or_default(),
     ))
 }
 
-/// A page of books.
-pub struct BookConnection {
-    pub(crate) filter: BookFilter,
-    pub(crate) page: Page<book::Model>,
-    pub(crate) after: bool,
-}
-
-impl BookConnection {
-    /// The page of books under `filter` in `sort` order after `after`, with what its selection asks
-    /// of them prefetched: the one way every books list is read.
-    pub async fn load(
-        ctx: &Context<'_>,
-        filter: BookFilter,
-        sort: BookSort,
-        first: i32,
-        after: Option<String>,
-    ) -> Result<Self> {
-        let state = state(ctx);
-        let plan = catalog::shelf_plan(&state.db, &state.counts, &filter)
-            .await
-            .extend()?;
-        let page = catalog::browse(&state.db, &filter, plan, sort, first, after.as_deref())
-            .await
-            .extend()?;
-        let ids: Vec<i64> = page.items.iter().map(|(_, b)| b.id).collect();
-        crate::loaders::prefetch_books(ctx, &ids).await?;
-        Ok(BookConnection {
-            filter,
-            page,
-            after: after.is_some(),
-        })
-    }
-}
-
-/// A page of books.
-#[Object]
-impl BookConnection {
-    /// How many books match, over all pages.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        let state = state(ctx);
-        state.counts.count(&state.db, &self.filter).await.extend()
-    }
-
-    /// Where this page sits.
-    async fn page_info(&self) -> PageInfo {
-        PageInfo::forward(
-            self.page.items.iter().map(|(c, _)| c),
-            self.page.has_next_page,
-            self.after,
-        )
-    }
-
-    /// The books on this page.
-    async fn edges(&self) -> Vec<BookEdge<'_>> {
-        self.page
-            .items
-            .iter()
-            .map(|(cursor, book)| BookEdge { cursor, book })
-            .collect()
-    }
-}
-
-/// A book on a page.
-pub struct BookEdge<'a> {
-    cursor: &'a str,
-    book: &'a book::Model,
-}
-
-/// A book on a page.
-#[Object]
-impl BookEdge<'_> {
-    /// Pass as `after` to continue after this book.
-    async fn cursor(&self) -> &str {
-        self.cursor
-    }
-
-    /// The book.
-    async fn node(&self) -> Book {
-        Book(self.book.clone())
-    }
+/// A book by id through the request's loader, deleted ones included (carts, orders and watches
+/// keep them).
+pub(crate) async fn load_book(ctx: &Context<'_>, book_id: i64) -> Result<Book> {
+    loaders(ctx)?
+        .book_by_id
+        .load_one(book_id)
+        .await
+        .map_err(gql_error)?
+        .map(Book)
+        .ok_or(Error::NotFound("book"))
+        .extend()
 }

@@ -1,16 +1,18 @@
 //! `Cart` and its lines.
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt};
+use async_graphql::{Context, Enum, ID, Object, Result};
 
-use crate::entities::{book, cart_item};
-use crate::error::Error;
-use crate::loaders::{Loaders, gql_error};
-use crate::schema::{Book, Money};
-use crate::services::cart::CartView;
-use crate::services::stock;
+use crate::domain::status;
+use crate::entities::cart_item;
+use crate::loaders::gql_error;
+use crate::schema::book::{Book, load_book};
+use crate::schema::context::loaders;
+use crate::schema::money::Money;
+use crate::services::commerce::cart::CartView;
+use crate::services::inventory::stock;
 
 /// The signed-in user's cart. Every unit in it is held for the user until `reservedUntil` of its
 /// line; any change to the cart renews every hold.
-pub struct Cart(pub CartView);
+pub(crate) struct Cart(pub(crate) CartView);
 
 /// The signed-in user's cart. Every unit in it is held for the user until `reservedUntil` of its
 /// line; any change to the cart renews every hold.
@@ -46,7 +48,8 @@ impl Cart {
 
 /// Whether a cart line's units are held for the buyer.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum HoldState {
+#[graphql(remote = "crate::domain::status::HoldState")]
+pub(crate) enum HoldState {
     /// Every unit is held until `reservedUntil`.
     Held,
     /// The hold lapsed; the next change to the cart (or checkout) holds the units again, since
@@ -58,12 +61,12 @@ pub enum HoldState {
 }
 
 /// One book in the cart.
-pub struct CartItem(pub cart_item::Model);
+pub(crate) struct CartItem(pub(crate) cart_item::Model);
 
 /// One book in the cart.
 #[Object]
 impl CartItem {
-    /// The book.
+    /// The book this line is for.
     async fn book(&self, ctx: &Context<'_>) -> Result<Book> {
         load_book(ctx, self.0.book_id).await
     }
@@ -94,21 +97,19 @@ impl CartItem {
 
     /// Whether the units are held: HELD, LAPSED (held again on the next touch) or OUT_OF_STOCK.
     async fn hold(&self, ctx: &Context<'_>) -> Result<HoldState> {
-        if self.0.held == self.0.quantity && self.0.reserved_until > chrono::Utc::now() {
+        let line = &self.0;
+        // A line that is held needs no stock read to say so.
+        let held = status::HoldState::of(line.quantity, line.held, line.reserved_until, 0);
+        if held == status::HoldState::Held {
             return Ok(HoldState::Held);
         }
         let available = self.available(ctx).await?;
-        Ok(if available >= i64::from(self.0.quantity) {
-            HoldState::Lapsed
-        } else {
-            HoldState::OutOfStock
-        })
+        Ok(status::HoldState::of(line.quantity, line.held, line.reserved_until, available).into())
     }
 
     /// Units this line could have right now: the units it holds plus those nobody holds.
     async fn available(&self, ctx: &Context<'_>) -> Result<i64> {
-        let rows = ctx
-            .data_unchecked::<Loaders>()
+        let rows = loaders(ctx)?
             .stock_of_book
             .load_one(self.0.book_id)
             .await
@@ -116,34 +117,4 @@ impl CartItem {
             .unwrap_or_default();
         Ok(stock::available(&rows) + i64::from(self.0.held))
     }
-}
-
-/// A book by id through the request's loader, deleted ones included (carts and orders keep them).
-pub(crate) async fn load_book(ctx: &Context<'_>, book_id: i64) -> Result<Book> {
-    let found: Option<book::Model> = ctx
-        .data_unchecked::<Loaders>()
-        .book_by_id
-        .load_one(book_id)
-        .await
-        .map_err(gql_error)?;
-    found.map(Book).ok_or(Error::NotFound("book")).extend()
-}
-
-/// How the buyer pays.
-#[derive(InputObject)]
-pub struct PaymentInput {
-    /// The payment method as the payment form tokenised it. With the built-in simulated provider:
-    /// "tok_visa" succeeds, "tok_declined" is declined, "tok_fail_once" fails transiently once and
-    /// succeeds on the retry Folio makes itself.
-    pub token: String,
-}
-
-/// What `checkout` needs.
-#[derive(InputObject)]
-pub struct CheckoutInput {
-    /// Chosen by the client (a UUID), the same on every retry of one checkout: one order and one
-    /// charge per key, however often and concurrently it is sent. Keys are kept at least 24 hours.
-    pub idempotency_key: String,
-    /// How to pay.
-    pub payment: PaymentInput,
 }

@@ -1,17 +1,30 @@
 //! The `Category` type.
 use async_graphql::{Context, ID, Object, Result, ResultExt};
 
+use crate::domain::book::BookFilter;
 use crate::entities::category;
-use crate::resolvers::state;
-use crate::services::catalog::BookFilter;
+use crate::schema::context::state;
+use crate::services::catalog::browse::count_books;
+use crate::services::catalog::category::CategoryCount;
 
 /// A shelf of the store, such as "Poetry".
-pub struct Category {
+pub(crate) struct Category {
     pub(crate) id: i64,
     pub(crate) slug: String,
     pub(crate) name: String,
     /// Known when listed by `categories`, which counts every shelf in one statement.
     pub(crate) book_count: Option<i64>,
+}
+
+impl From<CategoryCount> for Category {
+    fn from(c: CategoryCount) -> Self {
+        Category {
+            id: c.id,
+            slug: c.slug,
+            name: c.name,
+            book_count: Some(c.book_count),
+        }
+    }
 }
 
 impl From<category::Model> for Category {
@@ -48,12 +61,10 @@ impl Category {
         if let Some(count) = self.book_count {
             return Ok(count);
         }
-        let filter = BookFilter {
-            category_id: Some(self.id),
-            ..Default::default()
-        };
-        let state = state(ctx);
-        let count = state.counts.count(&state.db, &filter).await.extend()?;
+        let state = state(ctx)?;
+        let count = count_books(&state.db, &state.counts, &BookFilter::shelf(self.id))
+            .await
+            .extend()?;
         Ok(count as i64)
     }
 }

@@ -1,30 +1,40 @@
 //! `Conversation`, its members, and the conversations connection.
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, InputObject, Object, Result, ResultExt, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt};
 
 use crate::entities::{conversation, conversation_member};
-use crate::error::Error;
-use crate::loaders::{Loaders, gql_error};
-use crate::resolvers::state;
-use crate::schema::User;
-use crate::schema::connection::PageInfo;
+use crate::loaders::gql_error;
+use crate::schema::connection::{Node, PageInfo};
+use crate::schema::context::{loaders, state};
 use crate::schema::message::{Message, MessageConnection};
-use crate::services::conversation::ConversationKind;
-use crate::services::message::{self, HistoryQuery};
-use crate::services::page::Page;
+use crate::schema::user::{User, load_user};
+use crate::services::chat::history::{self, HistoryQuery};
+
+/// What kind of conversation.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::ConversationKind")]
+pub(crate) enum ConversationKind {
+    /// Two people; one such conversation per pair.
+    Direct,
+    /// Any number of people, with an optional title.
+    Group,
+}
 
 /// A conversation the viewer is a member of.
-pub struct Conversation {
+pub(crate) struct Conversation {
     pub(crate) conversation: conversation::Model,
     /// Who is looking: their watermarks give `unreadCount`.
     pub(crate) viewer: i64,
 }
 
+impl Node for Conversation {
+    const NAME: &'static str = "Conversation";
+}
+
 impl Conversation {
     async fn members(&self, ctx: &Context<'_>) -> Result<Arc<Vec<conversation_member::Model>>> {
-        let members = ctx
-            .data_unchecked::<Loaders>()
+        let members = loaders(ctx)?
             .members_of_conversation
             .load_one(self.conversation.id)
             .await
@@ -44,7 +54,7 @@ impl Conversation {
 
     /// DIRECT (two people) or GROUP.
     async fn kind(&self) -> ConversationKind {
-        ConversationKind::from_db(&self.conversation.kind)
+        self.conversation.kind.into()
     }
 
     /// A group's title, if it has one.
@@ -66,8 +76,7 @@ impl Conversation {
 
     /// The newest message, if any.
     async fn last_message(&self, ctx: &Context<'_>) -> Result<Option<Message>> {
-        let Some(newest) = ctx
-            .data_unchecked::<Loaders>()
+        let Some(newest) = loaders(ctx)?
             .last_message_of_conversation
             .load_one((self.conversation.id, self.conversation.last_seq))
             .await
@@ -125,7 +134,7 @@ impl Conversation {
             since,
             until,
         };
-        let page = message::history(&state(ctx).db, self.viewer, self.conversation.id, &query)
+        let page = history::history(&state(ctx)?.db, self.viewer, self.conversation.id, &query)
             .await
             .extend()?;
         let members = self.members(ctx).await?;
@@ -150,21 +159,14 @@ impl Conversation {
 }
 
 /// A member of a conversation.
-pub struct ConversationMember(pub conversation_member::Model);
+pub(crate) struct ConversationMember(pub(crate) conversation_member::Model);
 
 /// A member of a conversation.
 #[Object]
 impl ConversationMember {
-    /// The member.
+    /// The user who is a member.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        ctx.data_unchecked::<Loaders>()
-            .user_by_id
-            .load_one(self.0.user_id)
-            .await
-            .map_err(gql_error)?
-            .map(User::from)
-            .ok_or(Error::NotFound("user"))
-            .extend()
+        load_user(ctx, self.0.user_id).await
     }
 
     /// Every message up to this seq has reached one of the member's devices.
@@ -183,62 +185,12 @@ impl ConversationMember {
     }
 }
 
-/// A page of the viewer's conversations, newest activity first.
-pub struct ConversationConnection {
-    pub(crate) page: Page<conversation::Model>,
-    pub(crate) total: u64,
-    pub(crate) after: bool,
-    pub(crate) viewer: i64,
-}
-
-/// A page of the viewer's conversations, newest activity first.
-#[Object]
-impl ConversationConnection {
-    /// How many conversations the viewer is in.
-    async fn total_count(&self) -> u64 {
-        self.total
-    }
-
-    /// Where this page sits.
-    async fn page_info(&self) -> PageInfo {
-        PageInfo::forward(
-            self.page.items.iter().map(|(c, _)| c),
-            self.page.has_next_page,
-            self.after,
-        )
-    }
-
-    /// The conversations on this page.
-    async fn edges(&self) -> Vec<ConversationEdge> {
-        self.page
-            .items
-            .iter()
-            .map(|(cursor, c)| ConversationEdge {
-                cursor: cursor.clone(),
-                node: Conversation {
-                    conversation: c.clone(),
-                    viewer: self.viewer,
-                },
-            })
-            .collect()
-    }
-}
-
-/// A conversation and its cursor.
-#[derive(SimpleObject)]
-pub struct ConversationEdge {
-    /// Pass as `after` to continue after this conversation.
-    pub cursor: String,
-    /// The conversation.
-    pub node: Conversation,
-}
-
 /// A conversation to start.
 #[derive(InputObject)]
-pub struct CreateConversationInput {
+pub(crate) struct CreateConversationInput {
     /// The other members: exactly one makes a DIRECT conversation (the same one every time for a
     /// pair), more make a GROUP.
-    pub member_ids: Vec<ID>,
+    pub(crate) member_ids: Vec<ID>,
     /// A group's title (ignored for a DIRECT conversation).
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
 }

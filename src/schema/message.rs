@@ -1,17 +1,27 @@
 //! `Message` and the history connection.
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, InputObject, Object, Result, ResultExt, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 
 use crate::entities::{conversation_member, message};
-use crate::error::Error;
-use crate::loaders::{Loaders, gql_error};
-use crate::schema::User;
 use crate::schema::connection::PageInfo;
-use crate::services::message::{MessageStatus, status_of};
+use crate::schema::user::{User, load_user};
+use crate::services::chat::message::status_of;
+
+/// Where a message stands for its sender, derived from the other members' watermarks.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::MessageStatus")]
+pub(crate) enum MessageStatus {
+    /// Stored; not every other member has it yet.
+    Sent,
+    /// Every other member has it on a device.
+    Delivered,
+    /// Every other member has read it.
+    Read,
+}
 
 /// A chat message.
-pub struct Message {
+pub(crate) struct Message {
     pub(crate) message: message::Model,
     /// The conversation's members as read with the message, for its status.
     pub(crate) members: Arc<Vec<conversation_member::Model>>,
@@ -58,12 +68,12 @@ impl Message {
     /// For the sender: SENT, DELIVERED (every other member has it) or READ (every other member
     /// read it), from the members' watermarks.
     async fn status(&self) -> MessageStatus {
-        status_of(&self.message, &self.members)
+        status_of(&self.message, &self.members).into()
     }
 }
 
 /// A page of a conversation's history, in seq order.
-pub struct MessageConnection {
+pub(crate) struct MessageConnection {
     pub(crate) messages: Vec<Message>,
     pub(crate) page_info: PageInfo,
 }
@@ -86,7 +96,7 @@ impl MessageConnection {
 }
 
 /// A message and its cursor.
-pub struct MessageEdge<'a> {
+pub(crate) struct MessageEdge<'a> {
     node: &'a Message,
 }
 
@@ -98,7 +108,7 @@ impl MessageEdge<'_> {
         self.node.message.seq.to_string()
     }
 
-    /// The message.
+    /// The message at this place in the history.
     async fn node(&self) -> &Message {
         self.node
     }
@@ -106,85 +116,11 @@ impl MessageEdge<'_> {
 
 /// A message to send.
 #[derive(InputObject)]
-pub struct SendMessageInput {
-    /// The conversation.
-    pub conversation_id: ID,
+pub(crate) struct SendMessageInput {
+    /// The conversation to send to.
+    pub(crate) conversation_id: ID,
     /// The text: 1..4000 characters once trimmed; no control characters but newlines and tabs.
-    pub body: String,
+    pub(crate) body: String,
     /// Chosen by the client, unique per message (a UUID); retrying with it returns the same message.
-    pub client_message_id: String,
-}
-
-/// A member's watermarks after `markDelivered` or `markRead`.
-#[derive(SimpleObject)]
-pub struct Watermarks {
-    /// Every message up to this seq has reached the member.
-    pub last_delivered_seq: i64,
-    /// Every message up to this seq has been read by the member.
-    pub last_read_seq: i64,
-}
-
-/// A member's watermarks moved.
-pub struct ReadReceipt(pub crate::services::receipt::Receipt);
-
-/// A member's watermarks moved.
-#[Object]
-impl ReadReceipt {
-    /// The conversation.
-    async fn conversation_id(&self) -> ID {
-        ID(self.0.conversation_id.to_string())
-    }
-
-    /// The member whose watermarks moved.
-    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        load_user(ctx, self.0.user_id).await
-    }
-
-    /// Every message up to this seq has reached the member.
-    async fn last_delivered_seq(&self) -> i64 {
-        self.0.last_delivered_seq
-    }
-
-    /// Every message up to this seq has been read by the member.
-    async fn last_read_seq(&self) -> i64 {
-        self.0.last_read_seq
-    }
-}
-
-/// Someone started or stopped typing.
-pub struct TypingEvent {
-    pub(crate) conversation_id: i64,
-    pub(crate) user_id: i64,
-    pub(crate) is_typing: bool,
-}
-
-/// Someone started or stopped typing.
-#[Object]
-impl TypingEvent {
-    /// The conversation.
-    async fn conversation_id(&self) -> ID {
-        ID(self.conversation_id.to_string())
-    }
-
-    /// Who.
-    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        load_user(ctx, self.user_id).await
-    }
-
-    /// True while they type; false when they stop, or 5 s after their last `true`.
-    async fn is_typing(&self) -> bool {
-        self.is_typing
-    }
-}
-
-/// A user by id through the request's loader.
-pub(crate) async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<User> {
-    ctx.data_unchecked::<Loaders>()
-        .user_by_id
-        .load_one(user_id)
-        .await
-        .map_err(gql_error)?
-        .map(User::from)
-        .ok_or(Error::NotFound("user"))
-        .extend()
+    pub(crate) client_message_id: String,
 }

@@ -2,15 +2,34 @@
 use async_graphql::{Context, Enum, ID, Object, Result, ResultExt, SimpleObject};
 
 use crate::entities::{order, order_item};
-use crate::resolvers::state;
-use crate::schema::cart::load_book;
-use crate::schema::connection::PageInfo;
-use crate::schema::{Book, Money};
-use crate::services::order::{self as orders, OrderStatus, payment_status};
-use crate::services::page::Page;
+use crate::schema::book::{Book, load_book};
+use crate::schema::connection::Node;
+use crate::schema::context::state;
+use crate::schema::money::Money;
+use crate::services::commerce::order::items_of;
+
+/// Where an order stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::OrderStatus")]
+pub(crate) enum OrderStatus {
+    /// Created; its stock is held for it while the payment goes through.
+    PendingPayment,
+    /// Charged; its stock is sold (and deducted from on hand a moment later).
+    Paid,
+    /// Cancelled before it was paid; its stock went back.
+    Cancelled,
+    /// Paid, then cancelled: the charge was refunded and the stock went back.
+    Refunded,
+    /// The payment was declined or never went through; the stock went back to the cart.
+    PaymentFailed,
+}
 
 /// What a checkout bought.
-pub struct Order(pub order::Model);
+pub(crate) struct Order(pub(crate) order::Model);
+
+impl Node for Order {
+    const NAME: &'static str = "Order";
+}
 
 /// What a checkout bought.
 #[Object]
@@ -22,7 +41,7 @@ impl Order {
 
     /// Where the order stands.
     async fn status(&self) -> OrderStatus {
-        OrderStatus::from_db(&self.0.status)
+        self.0.status.into()
     }
 
     /// What was (or is to be) charged.
@@ -32,20 +51,14 @@ impl Order {
 
     /// The books bought, with their titles and prices as they were at purchase.
     async fn items(&self, ctx: &Context<'_>) -> Result<Vec<OrderItem>> {
-        let items = orders::items_of(&state(ctx).db, self.0.id).await.extend()?;
+        let items = items_of(&state(ctx)?.db, self.0.id).await.extend()?;
         Ok(items.into_iter().map(OrderItem).collect())
     }
 
     /// The payment.
     async fn payment(&self) -> Payment {
         Payment {
-            status: match self.0.payment_status.as_str() {
-                payment_status::SUCCEEDED => PaymentStatus::Succeeded,
-                payment_status::DECLINED => PaymentStatus::Declined,
-                payment_status::FAILED => PaymentStatus::Failed,
-                payment_status::REFUNDED => PaymentStatus::Refunded,
-                _ => PaymentStatus::Pending,
-            },
+            status: self.0.payment_status.into(),
             reference: self.0.payment_reference.clone(),
         }
     }
@@ -62,7 +75,7 @@ impl Order {
 }
 
 /// One book of an order.
-pub struct OrderItem(pub order_item::Model);
+pub(crate) struct OrderItem(pub(crate) order_item::Model);
 
 /// One book of an order.
 #[Object]
@@ -98,7 +111,8 @@ impl OrderItem {
 
 /// Where an order's payment stands.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum PaymentStatus {
+#[graphql(remote = "crate::domain::status::PaymentStatus")]
+pub(crate) enum PaymentStatus {
     /// Not settled yet.
     Pending,
     /// Charged.
@@ -113,55 +127,9 @@ pub enum PaymentStatus {
 
 /// An order's payment.
 #[derive(SimpleObject)]
-pub struct Payment {
+pub(crate) struct Payment {
     /// Where it stands.
-    pub status: PaymentStatus,
+    pub(crate) status: PaymentStatus,
     /// The payment provider's reference for the charge, once there is one.
-    pub reference: Option<String>,
-}
-
-/// A page of orders, newest first.
-pub struct OrderConnection {
-    pub(crate) page: Page<order::Model>,
-    pub(crate) total: u64,
-    pub(crate) after: bool,
-}
-
-/// A page of orders, newest first.
-#[Object]
-impl OrderConnection {
-    /// How many orders there are in all.
-    async fn total_count(&self) -> u64 {
-        self.total
-    }
-
-    /// Where this page sits.
-    async fn page_info(&self) -> PageInfo {
-        PageInfo::forward(
-            self.page.items.iter().map(|(c, _)| c),
-            self.page.has_next_page,
-            self.after,
-        )
-    }
-
-    /// The orders on this page.
-    async fn edges(&self) -> Vec<OrderEdge> {
-        self.page
-            .items
-            .iter()
-            .map(|(cursor, order)| OrderEdge {
-                cursor: cursor.clone(),
-                node: Order(order.clone()),
-            })
-            .collect()
-    }
-}
-
-/// An order and its cursor.
-#[derive(SimpleObject)]
-pub struct OrderEdge {
-    /// Pass as `after` to continue after this order.
-    pub cursor: String,
-    /// The order.
-    pub node: Order,
+    pub(crate) reference: Option<String>,
 }

@@ -1,43 +1,52 @@
 //! `Presence` and its changes.
-use async_graphql::{Context, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
-use crate::presence::{PresenceStatus, UserPresence};
-use crate::schema::User;
-use crate::schema::message::load_user;
+use crate::presence::UserPresence;
+use crate::schema::user::{User, load_user};
+
+/// ONLINE or OFFLINE.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::PresenceStatus")]
+pub(crate) enum PresenceStatus {
+    /// Has at least one subscription connection open.
+    Online,
+    /// Has none (for longer than the grace period).
+    Offline,
+}
 
 /// Whether a user is online.
 #[derive(SimpleObject, Clone, Copy)]
-pub struct Presence {
+pub(crate) struct Presence {
     /// ONLINE while the user has a subscription connection open on any instance; OFFLINE a short
     /// grace period after the last one closes (or after its instance stops answering).
-    pub status: PresenceStatus,
+    pub(crate) status: PresenceStatus,
     /// When the user was last online; null while online or if never seen.
-    pub last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl From<UserPresence> for Presence {
     fn from(p: UserPresence) -> Self {
         Presence {
-            status: p.status,
+            status: p.status.into(),
             last_seen_at: p.last_seen_at,
         }
     }
 }
 
 /// A user went online or offline.
-pub struct PresenceChange(pub UserPresence);
+pub(crate) struct PresenceChange(pub(crate) UserPresence);
 
 /// A user went online or offline.
 #[Object]
 impl PresenceChange {
-    /// The user.
+    /// The user whose presence changed.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
         load_user(ctx, self.0.user_id).await
     }
 
     /// ONLINE or OFFLINE.
     async fn status(&self) -> PresenceStatus {
-        self.0.status
+        self.0.status.into()
     }
 
     /// When the user was last online (with OFFLINE).

@@ -1,16 +1,16 @@
-//! The `Review` type and its connection.
-use async_graphql::{Context, ID, Object, Result, ResultExt};
+//! The `Review` type, and what a reader sends to write one.
+use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::entities::review;
-use crate::error::Error;
-use crate::loaders::{Loaders, gql_error};
-use crate::resolvers::state;
-use crate::schema::User;
-use crate::schema::connection::PageInfo;
-use crate::services::page::Page;
+use crate::schema::connection::Node;
+use crate::schema::user::{User, load_user};
 
 /// A reader's review of a book.
-pub struct Review(pub review::Model);
+pub(crate) struct Review(pub(crate) review::Model);
+
+impl Node for Review {
+    const NAME: &'static str = "Review";
+}
 
 /// A reader's review of a book.
 #[Object]
@@ -47,84 +47,19 @@ impl Review {
 
     /// The reader who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<User> {
-        let user = ctx
-            .data_unchecked::<Loaders>()
-            .user_by_id
-            .load_one(self.0.user_id)
-            .await;
-        user.map_err(gql_error)?
-            .map(User::from)
-            .ok_or(Error::NotFound("user"))
-            .extend()
+        load_user(ctx, self.0.user_id).await
     }
 }
 
-/// A page of reviews.
-pub struct ReviewConnection {
-    book_id: i64,
-    page: Page<review::Model>,
-    after: bool,
-}
-
-impl ReviewConnection {
-    /// The page of `book_id`'s reviews.
-    pub fn new(book_id: i64, page: Page<review::Model>, after: bool) -> Self {
-        ReviewConnection {
-            book_id,
-            page,
-            after,
-        }
-    }
-}
-
-/// A page of reviews.
-#[Object]
-impl ReviewConnection {
-    /// How many reviews the book has.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        crate::services::review::count_reviews(&state(ctx).db, self.book_id)
-            .await
-            .extend()
-    }
-
-    /// Where this page sits.
-    async fn page_info(&self) -> PageInfo {
-        PageInfo::forward(
-            self.page.items.iter().map(|(c, _)| c),
-            self.page.has_next_page,
-            self.after,
-        )
-    }
-
-    /// The reviews on this page.
-    async fn edges(&self) -> Vec<ReviewEdge> {
-        self.page
-            .items
-            .iter()
-            .map(|(cursor, review)| ReviewEdge {
-                cursor: cursor.clone(),
-                review: review.clone(),
-            })
-            .collect()
-    }
-}
-
-/// A review on a page.
-pub struct ReviewEdge {
-    cursor: String,
-    review: review::Model,
-}
-
-/// A review on a page.
-#[Object]
-impl ReviewEdge {
-    /// Pass as `after` to continue after this review.
-    async fn cursor(&self) -> &str {
-        &self.cursor
-    }
-
-    /// The review.
-    async fn node(&self) -> Review {
-        Review(self.review.clone())
-    }
+/// A review of a book.
+#[derive(InputObject)]
+pub(crate) struct AddReviewInput {
+    /// The book reviewed.
+    pub(crate) book_id: ID,
+    /// 1 (poor) to 5 (excellent).
+    pub(crate) rating: i32,
+    /// Headline, up to 200 characters.
+    pub(crate) title: Option<String>,
+    /// Text, up to 10000 characters.
+    pub(crate) body: Option<String>,
 }

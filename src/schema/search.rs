@@ -1,45 +1,42 @@
 //! Search results and type-ahead suggestions.
 use async_graphql::{Enum, ID, Object, SimpleObject};
 
+use crate::domain::cursor::search_cursor;
 use crate::entities::book;
+use crate::schema::book::Book;
+use crate::schema::category::Category;
 use crate::schema::connection::PageInfo;
-use crate::schema::{Book, Category};
-use crate::services::search::cursor_at;
+use crate::search;
+use crate::services::catalog::search::SearchPage;
 
 /// A page of search results, best match first.
-pub struct SearchConnection {
-    /// The books on this page that still exist, with their scores, in rank order.
-    pub(crate) hits: Vec<(book::Model, f32)>,
-    /// Position of the first hit in the whole ranking.
-    pub(crate) offset: usize,
-    pub(crate) total: u64,
-    pub(crate) has_next_page: bool,
-    pub(crate) facets: Vec<CategoryFacet>,
-}
+pub(crate) struct SearchConnection(pub(crate) SearchPage);
 
 /// A page of search results, best match first.
 #[Object]
 impl SearchConnection {
     /// How many books match, over all pages.
     async fn total_count(&self) -> u64 {
-        self.total
+        self.0.total
     }
 
     /// Where this page sits.
     async fn page_info(&self) -> PageInfo {
-        let cursors: Vec<String> = (0..self.hits.len())
-            .map(|i| cursor_at(self.offset + i))
+        let page = &self.0;
+        let cursors: Vec<String> = (0..page.hits.len())
+            .map(|i| search_cursor(page.offset + i))
             .collect();
-        PageInfo::forward(cursors.iter(), self.has_next_page, self.offset > 0)
+        PageInfo::forward(cursors.iter(), page.has_next_page, page.offset > 0)
     }
 
     /// The matches on this page.
     async fn edges(&self) -> Vec<SearchEdge> {
-        self.hits
+        self.0
+            .hits
             .iter()
             .enumerate()
             .map(|(i, (book, score))| SearchEdge {
-                cursor: cursor_at(self.offset + i),
+                cursor: search_cursor(self.0.offset + i),
                 score: f64::from(*score),
                 book: book.clone(),
             })
@@ -47,13 +44,20 @@ impl SearchConnection {
     }
 
     /// Matches per category, over the whole match set (not just this page), most first.
-    async fn facets(&self) -> &[CategoryFacet] {
-        &self.facets
+    async fn facets(&self) -> Vec<CategoryFacet> {
+        self.0
+            .facets
+            .iter()
+            .map(|(category, count)| CategoryFacet {
+                category: Category::from(category.clone()),
+                count: *count,
+            })
+            .collect()
     }
 }
 
 /// One match.
-pub struct SearchEdge {
+pub(crate) struct SearchEdge {
     cursor: String,
     score: f64,
     book: book::Model,
@@ -72,7 +76,7 @@ impl SearchEdge {
         self.score
     }
 
-    /// The book.
+    /// The book that matched.
     async fn node(&self) -> Book {
         Book(self.book.clone())
     }
@@ -80,16 +84,16 @@ impl SearchEdge {
 
 /// The number of matches in one category.
 #[derive(SimpleObject)]
-pub struct CategoryFacet {
-    /// The category.
-    pub category: Category,
+pub(crate) struct CategoryFacet {
+    /// The category the matches are shelved in.
+    pub(crate) category: Category,
     /// Matching books in it.
-    pub count: u64,
+    pub(crate) count: u64,
 }
 
 /// What a suggestion completes to.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum SuggestionKind {
+pub(crate) enum SuggestionKind {
     /// A book title.
     Title,
     /// An author's name.
@@ -98,27 +102,27 @@ pub enum SuggestionKind {
 
 /// A type-ahead completion.
 #[derive(SimpleObject)]
-pub struct Suggestion {
+pub(crate) struct Suggestion {
     /// The completed text to show.
-    pub text: String,
+    pub(crate) text: String,
     /// Whether it is a title or an author.
-    pub kind: SuggestionKind,
+    pub(crate) kind: SuggestionKind,
     /// The book, for a title.
-    pub book_id: Option<ID>,
+    pub(crate) book_id: Option<ID>,
     /// The author, for an author's name.
-    pub author_id: Option<ID>,
+    pub(crate) author_id: Option<ID>,
 }
 
-impl From<crate::search::Suggestion> for Suggestion {
-    fn from(s: crate::search::Suggestion) -> Self {
+impl From<search::Suggestion> for Suggestion {
+    fn from(s: search::Suggestion) -> Self {
         match s {
-            crate::search::Suggestion::Title { text, book_id } => Suggestion {
+            search::Suggestion::Title { text, book_id } => Suggestion {
                 text,
                 kind: SuggestionKind::Title,
                 book_id: Some(ID(book_id.to_string())),
                 author_id: None,
             },
-            crate::search::Suggestion::Author { text, author_id } => Suggestion {
+            search::Suggestion::Author { text, author_id } => Suggestion {
                 text,
                 kind: SuggestionKind::Author,
                 book_id: None,

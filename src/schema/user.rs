@@ -1,48 +1,60 @@
-//! The `User` type and the account inputs and payloads.
-use async_graphql::{ComplexObject, Context, ID, InputObject, SimpleObject};
+//! The `User` type and the roles users have.
+use async_graphql::{ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject};
 
-use crate::auth::{Role, Viewer};
+use crate::domain::status::PresenceStatus;
 use crate::entities::user;
+use crate::error::Error;
+use crate::loaders::gql_error;
+use crate::schema::context::{loaders, viewer};
+use crate::schema::presence::Presence;
+
+/// A user's role.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::viewer::Role")]
+pub(crate) enum Role {
+    /// Every signed-up user: browses, buys, chats.
+    Customer,
+    /// Manages the catalog and stock.
+    Admin,
+}
 
 /// A person with an account.
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
-pub struct User {
+pub(crate) struct User {
     /// Opaque identifier.
-    pub id: ID,
+    pub(crate) id: ID,
     /// Display name.
-    pub name: String,
+    pub(crate) name: String,
     /// What the user may do.
-    pub role: Role,
+    pub(crate) role: Role,
     #[graphql(skip)]
-    pub email_private: String,
+    pub(crate) email_private: String,
     #[graphql(skip)]
-    pub user_id: i64,
+    pub(crate) user_id: i64,
     /// Set when the user is the one who just signed in or up (their request carries no token yet).
     #[graphql(skip)]
-    pub is_viewer: bool,
+    pub(crate) is_viewer: bool,
 }
 
 #[ComplexObject]
 impl User {
     /// Sign-in email, lower-cased. Visible only to the user themselves and to admins; null otherwise.
     async fn email(&self, ctx: &Context<'_>) -> Option<String> {
-        let viewer = ctx.data_opt::<Viewer>().cloned().unwrap_or_default();
-        let is_self =
-            self.is_viewer || matches!(viewer, Viewer::User { id, .. } if id == self.user_id);
-        (is_self || viewer.is_admin()).then(|| self.email_private.clone())
+        let viewer = viewer(ctx);
+        let may_see = self.is_viewer || viewer.is(self.user_id) || viewer.is_admin();
+        may_see.then(|| self.email_private.clone())
     }
 
     /// Whether the user is online now.
-    async fn presence(&self, ctx: &Context<'_>) -> async_graphql::Result<crate::schema::Presence> {
-        let found = ctx
-            .data_unchecked::<crate::loaders::Loaders>()
+    async fn presence(&self, ctx: &Context<'_>) -> Result<Presence> {
+        let found = loaders(ctx)?
             .presence_of_user
             .load_one(self.user_id)
             .await
-            .map_err(crate::loaders::gql_error)?;
-        Ok(found.map(Into::into).unwrap_or(crate::schema::Presence {
-            status: crate::presence::PresenceStatus::Offline,
+            .map_err(gql_error)?;
+        Ok(found.map(Into::into).unwrap_or(Presence {
+            status: PresenceStatus::Offline.into(),
             last_seen_at: None,
         }))
     }
@@ -53,7 +65,7 @@ impl From<user::Model> for User {
         User {
             id: ID(m.id.to_string()),
             name: m.name,
-            role: Role::from_db(&m.role),
+            role: m.role.into(),
             email_private: m.email,
             user_id: m.id,
             is_viewer: false,
@@ -63,7 +75,7 @@ impl From<user::Model> for User {
 
 impl User {
     /// The user as shown to themselves right after signing in, before any token is sent.
-    pub fn signed_in(m: user::Model) -> Self {
+    pub(crate) fn signed_in(m: user::Model) -> Self {
         User {
             is_viewer: true,
             ..User::from(m)
@@ -71,31 +83,14 @@ impl User {
     }
 }
 
-/// A signed-in session: the token to send as `Authorization: Bearer <token>`, and its user.
-#[derive(SimpleObject)]
-pub struct AuthPayload {
-    /// Signed token, valid for 24 hours by default.
-    pub token: String,
-    /// The signed-in user.
-    pub user: User,
-}
-
-/// What it takes to open an account.
-#[derive(InputObject)]
-pub struct SignUpInput {
-    /// Email to sign in with; unique regardless of letter case.
-    pub email: String,
-    /// At least 8 characters.
-    pub password: String,
-    /// Display name shown to others, 1..100 characters.
-    pub name: String,
-}
-
-/// Credentials of an existing account.
-#[derive(InputObject)]
-pub struct SignInInput {
-    /// The account's email, in any letter case.
-    pub email: String,
-    /// The account's password.
-    pub password: String,
+/// A user by id through the request's loader.
+pub(crate) async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<User> {
+    loaders(ctx)?
+        .user_by_id
+        .load_one(user_id)
+        .await
+        .map_err(gql_error)?
+        .map(User::from)
+        .ok_or(Error::NotFound("user"))
+        .extend()
 }

@@ -22,9 +22,9 @@ use elasticsearch::{
 use serde_json::{Value, json};
 
 use super::{Batch, BookDocument, SearchIndex, SearchRequest, SearchResults, Suggestion, words};
+use crate::domain::book::BookFilter;
+use crate::domain::isbn;
 use crate::error::{Error, Result};
-use crate::services::catalog::BookFilter;
-use crate::services::isbn;
 
 /// Id of the one document of the meta index.
 const CURSOR_ID: &str = "cursor";

@@ -3,7 +3,7 @@
 //! - [`ElasticIndex`]: Elasticsearch, shared by every instance, when `ELASTICSEARCH_URL` is set.
 //!
 //! The index is never written by requests. It follows the database through the outbox: the relay
-//! (`crate::relay`) reads committed changes in order and applies them in batches, together with the
+//! (`services::updates::relay`) reads committed changes in order and applies them in batches, together with the
 //! outbox id they reach, so an index that was down catches up where it stopped and a write never
 //! fails because search is unavailable.
 mod document;
@@ -16,8 +16,8 @@ pub use document::{BookDocument, load_documents};
 pub use elastic::ElasticIndex;
 pub use tantivy::TantivyIndex;
 
+use crate::domain::book::BookFilter;
 use crate::error::Result;
-use crate::services::catalog::BookFilter;
 
 /// A batch of changes for the index, and how far into the outbox it brings the index.
 #[derive(Clone, Debug, Default)]

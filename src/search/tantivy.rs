@@ -18,8 +18,8 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
 use super::{Batch, SearchIndex, SearchRequest, SearchResults, Suggestion, words};
+use crate::domain::isbn;
 use crate::error::{Error, Result};
-use crate::services::isbn;
 
 /// Bumped whenever the fields below change: an index of another version is rebuilt from scratch.
 const SCHEMA_VERSION: u32 = 2;
@@ -242,7 +242,7 @@ impl TantivyIndex {
 
     fn filter_clauses(
         &self,
-        filter: &crate::services::catalog::BookFilter,
+        filter: &crate::domain::book::BookFilter,
     ) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();

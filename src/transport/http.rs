@@ -14,12 +14,16 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-use super::GraphQLBody;
-use crate::app::AppState;
-use crate::auth::Viewer;
+use super::{Gateway, GraphQLBody};
+use crate::auth::viewer_from_authorization;
+use crate::domain::viewer::Viewer;
 
 /// `POST /graphql`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn post(
+    State(gateway): State<Gateway>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let body: GraphQLBody = match serde_json::from_slice(&body) {
         Ok(body) => body,
         Err(err) => {
@@ -29,16 +33,16 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             );
         }
     };
-    let viewer = viewer_from_headers(&state, &headers);
+    let viewer = viewer_from_headers(&gateway, &headers);
     if wants_event_stream(&headers) {
-        return event_stream(state, body, viewer);
+        return event_stream(gateway, body, viewer);
     }
-    execute(state, body, viewer).await
+    execute(gateway, body, viewer).await
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only, as GET must not change anything.
-pub async fn get(
-    State(state): State<AppState>,
+pub(crate) async fn get(
+    State(gateway): State<Gateway>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
@@ -67,24 +71,26 @@ pub async fn get(
             .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
         return response;
     }
-    let viewer = viewer_from_headers(&state, &headers);
-    execute(state, body, viewer).await
+    let viewer = viewer_from_headers(&gateway, &headers);
+    execute(gateway, body, viewer).await
 }
 
-async fn execute(state: AppState, body: GraphQLBody, viewer: Viewer) -> Response {
+async fn execute(gateway: Gateway, body: GraphQLBody, viewer: Viewer) -> Response {
     let started = Instant::now();
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
-    let response = state.schema.execute(body.prepare(&state, viewer)).await;
+    let request = body.prepare(&gateway.state, viewer);
+    let response = gateway.schema.execute(request).await;
     metrics::histogram!("folio_graphql_duration_seconds").record(started.elapsed().as_secs_f64());
     metrics::counter!("folio_graphql_requests_total", "outcome" => if response.is_ok() { "ok" } else { "error" })
         .increment(1);
     Json(response).into_response()
 }
 
-fn event_stream(state: AppState, body: GraphQLBody, viewer: Viewer) -> Response {
+fn event_stream(gateway: Gateway, body: GraphQLBody, viewer: Viewer) -> Response {
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
+    let state = &gateway.state;
     let shutdown = state.shutdown.clone();
     // An SSE subscription is a subscription connection too: it counts towards its user's presence
     // for as long as the stream lives.
@@ -92,9 +98,9 @@ fn event_stream(state: AppState, body: GraphQLBody, viewer: Viewer) -> Response 
         Viewer::User { id, .. } => Some(state.presence.connect(*id)),
         _ => None,
     };
-    let events = state
+    let events = gateway
         .schema
-        .execute_stream(body.prepare(&state, viewer))
+        .execute_stream(body.prepare(state, viewer))
         .map(move |response| {
             let _counted = &presence;
             let data = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
@@ -118,11 +124,11 @@ fn wants_event_stream(headers: &HeaderMap) -> bool {
 }
 
 /// The viewer named by the `Authorization` header.
-pub fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Viewer {
+fn viewer_from_headers(gateway: &Gateway, headers: &HeaderMap) -> Viewer {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    Viewer::from_authorization(&state.tokens, value)
+    viewer_from_authorization(&gateway.state.tokens, value)
 }
 
 /// The type of the operation the request would run, if the document parses.
@@ -166,7 +172,7 @@ fn strip_comments(query: &str) -> String {
 }
 
 /// A transport-level failure, in the shape of a GraphQL response so every client can read it.
-pub fn bad_request(status: StatusCode, message: &str) -> Response {
+pub(crate) fn bad_request(status: StatusCode, message: &str) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }]
     });

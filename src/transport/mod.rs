@@ -1,37 +1,90 @@
-//! How GraphQL reaches the schema: HTTP (POST and GET), Server-Sent Events, and WebSocket with both
-//! subscription protocols. Each transport resolves the caller's `Viewer` and hands the request over.
-pub mod http;
-pub mod ws;
+//! How clients reach the schema: GraphQL over HTTP (POST and GET) and Server-Sent Events (`http`),
+//! over WebSocket with both subscription protocols (`ws`), the playground (`playground`), and the
+//! operator's endpoints (`ops`). Each transport resolves the caller's viewer and hands the request
+//! to the schema.
+pub(crate) mod http;
+mod ops;
+mod playground;
+pub(crate) mod ws;
 
 use async_graphql::Variables;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use serde::Deserialize;
+use tokio_util::task::TaskTracker;
+
+use crate::domain::viewer::Viewer;
+use crate::graphql::FolioSchema;
+use crate::loaders::Loaders;
+use crate::state::AppState;
+
+/// What the transports serve: the schema, the state it runs on, and the connections that outlive
+/// their requests. Cheap to clone: every field is shared.
+#[derive(Clone)]
+pub(crate) struct Gateway {
+    pub(crate) schema: FolioSchema,
+    pub(crate) state: AppState,
+    /// The WebSocket connections, which outlive the HTTP requests that upgraded them; a shutdown
+    /// waits for them to send their close frames.
+    pub(crate) connections: TaskTracker,
+}
+
+/// The HTTP routes.
+pub(crate) fn router(gateway: Gateway) -> Router {
+    let max_body = gateway.state.config.limits.max_body_bytes;
+    Router::new()
+        .route("/graphql", get(graphql_get_or_ws).post(http::post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics_text))
+        .fallback(playground::serve)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn(ops::log_request))
+        .with_state(gateway)
+}
+
+/// `GET /graphql` is a WebSocket upgrade when it asks for one, and a query otherwise.
+async fn graphql_get_or_ws(State(gateway): State<Gateway>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    if parts.headers.contains_key(axum::http::header::UPGRADE) {
+        match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &gateway).await {
+            Ok(upgrade) => ws::upgrade(State(gateway), parts.headers.clone(), upgrade).await,
+            Err(rejection) => rejection.into_response(),
+        }
+    } else {
+        let query = axum::extract::Query::from_request_parts(&mut parts, &gateway).await;
+        match query {
+            Ok(query) => http::get(State(gateway), parts.headers.clone(), query).await,
+            Err(rejection) => rejection.into_response(),
+        }
+    }
+}
 
 /// A GraphQL request as clients send it. Parsed leniently (`variables: null` is the same as none),
 /// because every client library spells an empty request slightly differently.
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
-pub struct GraphQLBody {
-    pub query: String,
+pub(crate) struct GraphQLBody {
+    pub(crate) query: String,
     #[serde(default)]
-    pub operation_name: Option<String>,
+    pub(crate) operation_name: Option<String>,
     #[serde(default)]
-    pub variables: Option<serde_json::Value>,
+    pub(crate) variables: Option<serde_json::Value>,
 }
 
 impl GraphQLBody {
     /// The request to execute for `viewer`, with this request's own DataLoaders attached.
-    pub fn prepare(
-        self,
-        state: &crate::app::AppState,
-        viewer: crate::auth::Viewer,
-    ) -> async_graphql::Request {
+    pub(crate) fn prepare(self, state: &AppState, viewer: Viewer) -> async_graphql::Request {
         self.into_request()
             .data(viewer)
-            .data(crate::loaders::Loaders::new(&state.db, &state.presence))
+            .data(Loaders::new(&state.db, &state.presence))
     }
 
     /// The `async_graphql::Request` for this body.
-    pub fn into_request(self) -> async_graphql::Request {
+    fn into_request(self) -> async_graphql::Request {
         let mut request = async_graphql::Request::new(self.query);
         if let Some(name) = self.operation_name.filter(|n| !n.is_empty()) {
             request = request.operation_name(name);

@@ -98,7 +98,7 @@ async fn a_forged_token_is_unauthenticated_and_no_token_is_anonymous(backend: Ba
     let anonymous = app.gql(ME, json!({})).await;
     assert_eq!(anonymous["data"]["me"], serde_json::Value::Null);
     let forged = folio::auth::Tokens::new(b"someone-else", std::time::Duration::from_secs(60))
-        .issue(1, folio::auth::Role::Admin)
+        .issue(1, folio::domain::viewer::Role::Admin)
         .unwrap();
     let body = app.gql_as(Some(&forged), ME, json!({})).await;
     assert_eq!(error_code(&body), "UNAUTHENTICATED");

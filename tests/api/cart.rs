@@ -334,10 +334,11 @@ async fn a_hold_sweeper_on_two_instances_releases_each_lapsed_hold_exactly_once(
     let now = chrono::Utc::now();
     let sweep = |app: &TestApp| {
         let db = app.state().db.clone();
+        let counts = app.state().counts.clone();
         async move {
             let mut total = 0;
             for _ in 0..3 {
-                total += folio::services::hold::release_lapsed_holds(&db, now)
+                total += folio::services::inventory::hold::release_lapsed_holds(&db, &counts, now)
                     .await
                     .unwrap();
             }

@@ -15,7 +15,7 @@ const BROWSE: &str = "query($first: Int!, $after: String, $filter: BookFilter, $
 
 /// A valid ISBN-13 for `n`.
 fn isbn(n: u64) -> String {
-    folio::services::isbn::synthetic(n).as_str().to_owned()
+    folio::domain::isbn::synthetic(n).as_str().to_owned()
 }
 
 /// Creates a book as `admin`; returns its id.
@@ -648,9 +648,11 @@ async fn a_page_of_fifty_books_costs_the_same_few_statements_as_a_page_of_five(b
     }
     // Let the search index catch up with the new books first: its follower shares the pool.
     let state = &app.app.as_ref().unwrap().state;
-    let last = folio::services::outbox::last_id(&state.db).await.unwrap();
+    let last = folio::services::updates::outbox::last_id(&state.db)
+        .await
+        .unwrap();
     while state.search.cursor().await.unwrap() < last {
-        folio::relay::catch_up_once(&state.db, &state.search)
+        folio::services::updates::relay::catch_up_once(&state.db, &state.search)
             .await
             .unwrap();
     }
@@ -664,7 +666,9 @@ async fn a_page_of_fifty_books_costs_the_same_few_statements_as_a_page_of_five(b
 }
 
 async fn both_ways_of_reading_a_shelf_give_the_same_pages(backend: Backend) {
-    use folio::services::catalog::{BookFilter, BookSort, ShelfPlan, browse};
+    use folio::domain::book::{BookFilter, BookSort};
+    use folio::entities::book::ShelfPlan;
+    use folio::services::catalog::browse::page_with_plan;
     let app = spawn_app(backend).await;
     let admin = app.admin_token().await;
     for n in 0..12u64 {
@@ -691,7 +695,7 @@ async fn both_ways_of_reading_a_shelf_give_the_same_pages(backend: Backend) {
                 let mut ids = Vec::new();
                 let mut after: Option<String> = None;
                 loop {
-                    let page = browse(db, &filter, plan, sort, 3, after.as_deref())
+                    let page = page_with_plan(db, &filter, plan, sort, 3, after.as_deref())
                         .await
                         .unwrap();
                     ids.extend(page.items.iter().map(|(_, b)| b.id));

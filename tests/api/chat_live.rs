@@ -276,7 +276,7 @@ async fn a_message_whose_publish_was_lost_still_arrives(backend: Backend) {
     // Stored, but announced on a bus nobody listens to: as if Ann's instance died right after
     // committing.
     let nowhere = folio::bus::MemoryBus::default();
-    let lost = folio::services::message::send_message(
+    let lost = folio::services::chat::message::send_message(
         &app.state().db,
         &nowhere,
         ann_id.parse().unwrap(),

@@ -177,7 +177,10 @@ async fn cancelling_a_paid_order_refunds_it_and_restocks(backend: Backend) {
     assert_eq!(data(&body, "cancelOrder")["status"], "REFUNDED");
     assert_eq!(data(&body, "cancelOrder")["payment"]["status"], "REFUNDED");
     assert_eq!(app.stock_of(&order.book).await, (4, vec![(4, 0)]));
-    assert_eq!(ledger(&app).ledger().await.unwrap()[0].status, "REFUNDED");
+    assert_eq!(
+        ledger(&app).ledger().await.unwrap()[0].status,
+        folio::entities::simulated_charge::ChargeStatus::Refunded
+    );
     let again = app.gql_as(Some(&order.token), CANCEL, cancel).await;
     assert_eq!(error_code(&again), "CONFLICT");
     assert_eq!(app.stock_of(&order.book).await.0, 4, "restocked once");
@@ -390,17 +393,21 @@ async fn checkout_without_an_answer(app: &TestApp, user: &str, charges: bool) ->
         calls: AtomicUsize::new(0),
     };
     let state = app.state();
-    let order = folio::services::checkout::checkout(
+    let order = folio::services::commerce::checkout::checkout(
         &state.db,
+        &state.counts,
         &provider,
-        &state.config.checkout_settings(),
+        &folio::services::commerce::checkout::CheckoutSettings::from(state.config.as_ref()),
         user.parse().unwrap(),
         "key-1",
         "tok_visa",
     )
     .await
     .unwrap();
-    assert_eq!(order.status, "PENDING_PAYMENT");
+    assert_eq!(
+        order.status,
+        folio::domain::status::OrderStatus::PendingPayment
+    );
     assert_eq!(
         provider.calls.load(Ordering::Relaxed),
         3,
@@ -411,7 +418,7 @@ async fn checkout_without_an_answer(app: &TestApp, user: &str, charges: bool) ->
 
 async fn settle(app: &TestApp) -> usize {
     let state = app.state();
-    folio::services::settlement::settle_stale_payments(
+    folio::services::commerce::settlement::settle_stale_payments(
         &state.db,
         state.payments.as_ref(),
         std::time::Duration::ZERO,

@@ -23,7 +23,7 @@ fn manifest_path(relative: &str) -> std::path::PathBuf {
 fn schema_graphql_is_the_output_of_folio_schema() {
     let committed = std::fs::read_to_string(manifest_path("schema.graphql")).unwrap_or_default();
     assert!(
-        committed == folio::schema::sdl(),
+        committed == folio::graphql::sdl(),
         "schema.graphql is stale: run `cargo run -- schema > schema.graphql` and commit it"
     );
 }
@@ -118,7 +118,7 @@ impl Extension for ValidateOnly {
 #[tokio::test]
 async fn every_contract_operation_validates_against_the_schema() {
     let limits = folio::Config::embedded(".").limits;
-    let schema = folio::schema::builder(&limits)
+    let schema = folio::graphql::builder(&limits)
         .extension(ValidateOnly)
         .finish();
     let document =

@@ -12,11 +12,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use folio::domain::book::BookFilter;
 use folio::error::Error;
 use folio::search::{
     Batch, BookDocument, ElasticIndex, SearchIndex, SearchRequest, SearchResults, Suggestion,
 };
-use folio::services::catalog::BookFilter;
 use serde_json::{Value, json};
 
 use crate::helpers::{say_once_skipped, unique};
@@ -212,7 +212,7 @@ async fn bounded<T>(test: impl Future<Output = T>) -> T {
 fn book(id: i64, title: &str, authors: &[(i64, &str)], categories: &[i64]) -> BookDocument {
     BookDocument {
         id,
-        isbn: folio::services::isbn::synthetic(id as u64)
+        isbn: folio::domain::isbn::synthetic(id as u64)
             .as_str()
             .to_owned(),
         title: title.to_owned(),

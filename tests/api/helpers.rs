@@ -256,20 +256,20 @@ impl TestApp {
     pub async fn admin_token(&self) -> String {
         let state = &self.app.as_ref().unwrap().state;
         let email = format!("{}@example.com", unique("admin"));
-        let admin = folio::services::account::create_user(
+        let admin = folio::services::accounts::user::create_user(
             &state.db,
-            folio::services::account::NewUser {
+            folio::services::accounts::user::NewUser {
                 email,
                 password: "password123".into(),
                 name: "Admin".into(),
-                role: folio::auth::Role::Admin,
+                role: folio::domain::viewer::Role::Admin,
             },
         )
         .await
         .unwrap();
         state
             .tokens
-            .issue(admin.id, folio::auth::Role::Admin)
+            .issue(admin.id, folio::domain::viewer::Role::Admin)
             .unwrap()
     }
 
@@ -503,7 +503,7 @@ pub fn data<'a>(body: &'a Value, field: &str) -> &'a Value {
 
 impl TestApp {
     /// The running app's shared state, for tests that call services directly.
-    pub fn state(&self) -> &folio::app::AppState {
+    pub fn state(&self) -> &folio::state::AppState {
         &self.app.as_ref().unwrap().state
     }
 
@@ -525,7 +525,7 @@ impl TestApp {
                 Some(admin),
                 "mutation($input: CreateBookInput!) { createBook(input: $input) { id } }",
                 json!({ "input": {
-                    "isbn": folio::services::isbn::synthetic(n).as_str(),
+                    "isbn": folio::domain::isbn::synthetic(n).as_str(),
                     "title": format!("Book {n}"), "price": price, "authorNames": ["Author"],
                     "categorySlugs": ["fiction"], "description": "A book."
                 }}),
@@ -566,7 +566,7 @@ impl TestApp {
     /// paid orders' sales are deducted (the background pass does it within a moment; this does it
     /// now, so that tests need not wait).
     pub async fn stock_of(&self, book: &str) -> (i64, Vec<(i64, i64)>) {
-        while folio::services::order::deduct_sold_stock(&self.state().db)
+        while folio::services::commerce::order::deduct_sold_stock(&self.state().db)
             .await
             .unwrap()
             > 0
@@ -576,11 +576,12 @@ impl TestApp {
 
     /// The book's available units and (on hand, held) per warehouse, as they are this moment.
     pub async fn stock_as_it_is(&self, book: &str) -> (i64, Vec<(i64, i64)>) {
-        let rows = folio::services::stock::stock_of(&self.state().db, book.parse().unwrap())
-            .await
-            .unwrap();
+        let rows =
+            folio::services::inventory::stock::stock_of(&self.state().db, book.parse().unwrap())
+                .await
+                .unwrap();
         (
-            folio::services::stock::available(&rows),
+            folio::services::inventory::stock::available(&rows),
             rows.iter()
                 .map(|r| (i64::from(r.on_hand), i64::from(r.held)))
                 .collect(),

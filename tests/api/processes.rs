@@ -97,7 +97,7 @@ fn folio_schema_prints_the_sdl_without_a_database() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        folio::schema::sdl()
+        folio::graphql::sdl()
     );
 }
 

@@ -4,11 +4,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use folio::relay::BUS_CONSUMER;
 use folio::search::{
     Batch, SearchIndex, SearchRequest, SearchResults, SharedIndex, Suggestion, TantivyIndex,
 };
-use folio::services::outbox;
+use folio::services::updates::outbox;
+use folio::services::updates::relay::BUS_CONSUMER;
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -34,7 +34,7 @@ async fn add(
     extra: Value,
 ) -> String {
     let mut input = json!({
-        "isbn": folio::services::isbn::synthetic(n).as_str(), "title": title, "price": "10.00",
+        "isbn": folio::domain::isbn::synthetic(n).as_str(), "title": title, "price": "10.00",
         "authorNames": authors, "categorySlugs": slugs,
     });
     for (k, v) in extra.as_object().unwrap() {
@@ -324,13 +324,19 @@ async fn an_index_that_was_down_catches_up_from_the_outbox_and_writes_never_wait
     let db = app.app.as_ref().unwrap().state.db.clone();
     // Writes succeed while this index is down.
     shelf(&app).await;
-    assert!(folio::relay::catch_up_once(&db, &index).await.is_err());
+    assert!(
+        folio::services::updates::relay::catch_up_once(&db, &index)
+            .await
+            .is_err()
+    );
 
     flaky.down.store(false, Ordering::SeqCst);
     assert_eq!(melville_once_caught_up(&db, &index).await, 2);
 
     // Applying the same changes again (at least once) changes nothing.
-    let reapplied = folio::relay::reindex(&db, &index).await.unwrap();
+    let reapplied = folio::services::updates::relay::reindex(&db, &index)
+        .await
+        .unwrap();
     assert_eq!(reapplied, 4);
     assert_eq!(melville_total(&index).await, 2);
 }
@@ -398,7 +404,11 @@ async fn an_index_away_while_its_changes_were_pruned_rebuilds_itself_when_it_com
 /// Lets `index` catch up with the whole outbox (checking that its cursor reaches the log's head),
 /// then counts the books it finds for "melville".
 async fn melville_once_caught_up(db: &sea_orm::DatabaseConnection, index: &SharedIndex) -> u64 {
-    while folio::relay::catch_up_once(db, index).await.unwrap() > 0 {}
+    while folio::services::updates::relay::catch_up_once(db, index)
+        .await
+        .unwrap()
+        > 0
+    {}
     assert_eq!(
         index.cursor().await.unwrap(),
         outbox::last_id(db).await.unwrap()

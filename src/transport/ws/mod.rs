@@ -24,15 +24,15 @@ use futures_util::future::Either;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
-use super::GraphQLBody;
-use crate::app::AppState;
-use crate::auth::Viewer;
+use super::{Gateway, GraphQLBody};
+use crate::auth::viewer_from_authorization;
+use crate::domain::viewer::Viewer;
 
 mod operations;
 mod protocol;
 
 use operations::Operations;
-pub use protocol::Protocol;
+pub(crate) use protocol::Protocol;
 use protocol::{ClientMessage, authorization_from_payload, close, close_message};
 
 /// Bytes read from a socket at a time. Clients send little (`connection_init` with a token, a
@@ -43,8 +43,8 @@ const READ_BUFFER: usize = 512;
 const WRITE_BUFFER: usize = 4 * 1024;
 
 /// `GET /graphql` with an `Upgrade: websocket` header.
-pub async fn upgrade(
-    State(state): State<AppState>,
+pub(crate) async fn upgrade(
+    State(gateway): State<Gateway>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -79,17 +79,18 @@ pub async fn upgrade(
     let ws = ws
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
-        .max_message_size(state.config.limits.max_body_bytes);
-    let connections = state.connections.clone();
+        .max_message_size(gateway.state.config.limits.max_body_bytes);
+    let connections = gateway.connections.clone();
     // Shared rather than copied into the upgrade's closure, its future and the connection: a few
     // hundred bytes per socket.
-    let state = Arc::new(state);
+    let gateway = Arc::new(gateway);
     ws.on_upgrade(move |socket| {
         // The connection is built here and moved into the future once: an `async` block that built
         // it would keep room for both its inputs and the connection for as long as it lives.
         let served = match protocol {
             Some(protocol) => {
-                let mut connection = Connection::new(state, protocol, header_authorization, socket);
+                let mut connection =
+                    Connection::new(gateway, protocol, header_authorization, socket);
                 Either::Left(async move { connection.run().await })
             }
             None => Either::Right(refuse(socket)),
@@ -112,7 +113,7 @@ async fn refuse(mut socket: WebSocket) {
 struct Close(u16, String);
 
 struct Connection {
-    state: Arc<AppState>,
+    gateway: Arc<Gateway>,
     protocol: Protocol,
     header_authorization: Option<String>,
     viewer: Viewer,
@@ -126,13 +127,13 @@ struct Connection {
 
 impl Connection {
     fn new(
-        state: Arc<AppState>,
+        gateway: Arc<Gateway>,
         protocol: Protocol,
         header_authorization: Option<String>,
         socket: WebSocket,
     ) -> Self {
         Connection {
-            state,
+            gateway,
             protocol,
             header_authorization,
             viewer: Viewer::Anonymous,
@@ -145,7 +146,7 @@ impl Connection {
     }
 
     async fn run(&mut self) {
-        let config = self.state.config.ws.clone();
+        let config = self.gateway.state.config.ws.clone();
         let init_deadline = tokio::time::sleep(config.init_timeout);
         tokio::pin!(init_deadline);
         let mut keepalive = tokio::time::interval_at(
@@ -154,7 +155,7 @@ impl Connection {
         );
         // Made once, not on every turn of the loop (which turns for every response sent): each
         // new one would register with the token again.
-        let shutdown = self.state.shutdown.clone();
+        let shutdown = self.gateway.state.shutdown.clone();
         let shutdown = shutdown.cancelled();
         tokio::pin!(shutdown);
 
@@ -258,7 +259,8 @@ impl Connection {
         self.init_received = true;
         let authorization =
             authorization_from_payload(payload.as_ref()).or(self.header_authorization.clone());
-        let viewer = Viewer::from_authorization(&self.state.tokens, authorization.as_deref());
+        let viewer =
+            viewer_from_authorization(&self.gateway.state.tokens, authorization.as_deref());
         if matches!(viewer, Viewer::InvalidToken) {
             if self.protocol == Protocol::LegacyWs {
                 self.send(json!({"type": "connection_error", "payload": {"message": "Forbidden"}}))
@@ -267,7 +269,7 @@ impl Connection {
             return Err(Some(Close(close::FORBIDDEN, "Forbidden".into())));
         }
         if let Viewer::User { id, .. } = &viewer {
-            self.presence = Some(self.state.presence.connect(*id));
+            self.presence = Some(self.gateway.state.presence.connect(*id));
         }
         self.viewer = viewer;
         self.acknowledged = true;
@@ -289,9 +291,9 @@ impl Connection {
             )));
         }
         let responses = self
-            .state
+            .gateway
             .schema
-            .execute_stream(body.prepare(&self.state, self.viewer.clone()));
+            .execute_stream(body.prepare(&self.gateway.state, self.viewer.clone()));
         self.operations.insert(id, responses);
         Ok(())
     }

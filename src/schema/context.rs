@@ -1,0 +1,24 @@
+//! What a field reaches through its context: the process's state (attached to the schema), the
+//! viewer and the loaders (attached to each request by the transport). A missing one is a bug of
+//! Folio's, not the client's: its error carries no code, and `ErrorCodes` turns it into
+//! INTERNAL_SERVER_ERROR.
+use async_graphql::{Context, Result};
+
+use crate::domain::viewer::Viewer;
+use crate::loaders::Loaders;
+use crate::state::AppState;
+
+/// The process-wide state the schema was built with.
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState> {
+    ctx.data::<AppState>()
+}
+
+/// Who is asking (anonymous when the transport attached nobody).
+pub(crate) fn viewer(ctx: &Context<'_>) -> Viewer {
+    ctx.data_opt::<Viewer>().cloned().unwrap_or_default()
+}
+
+/// This request's loaders.
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
+    ctx.data::<Loaders>()
+}

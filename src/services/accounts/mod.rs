@@ -1,0 +1,3 @@
+//! Accounts: users and their sessions.
+pub mod session;
+pub mod user;

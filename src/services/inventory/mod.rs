@@ -1,0 +1,4 @@
+//! Inventory: warehouses, the stock of each book in them, and the holds carts and orders take on it.
+pub mod hold;
+pub mod stock;
+pub mod warehouse;
