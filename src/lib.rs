@@ -20,7 +20,6 @@
 //! - [`playground`]: the embedded GraphiQL page; [`demo`]: demo accounts for a first start.
 pub mod app;
 pub mod auth;
-pub mod bench;
 pub mod bus;
 pub mod config;
 pub mod db;
@@ -35,7 +34,6 @@ pub mod relay;
 pub mod resolvers;
 pub mod schema;
 pub mod search;
-pub mod seed;
 pub mod services;
 pub mod transport;
 pub mod workers;

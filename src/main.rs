@@ -6,7 +6,7 @@ use folio::config::{ServeArgs, StoreArgs};
 use folio::{App, Config};
 
 mod cli;
-use cli::{BenchCommand, Cli, Command, UserCommand};
+use cli::{Cli, Command, UserCommand};
 
 /// jemalloc rather than the system's allocator. A server holding thousands of idle WebSockets keeps
 /// a few dozen small long-lived allocations per connection among many short-lived ones; glibc's
@@ -65,103 +65,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             folio::db::migrate(&db).await?;
             println!("migrations applied");
             Ok(())
-        }
-        Some(Command::Seed {
-            books,
-            seed,
-            store,
-            elasticsearch_url,
-        }) => {
-            let mut config = store_config(store);
-            config.elasticsearch_url = elasticsearch_url;
-            let db = folio::db::connect(&config).await?;
-            folio::db::migrate(&db).await?;
-            let started = std::time::Instant::now();
-            let seeded = folio::seed::seed(&db, books, seed)
-                .await
-                .map_err(|e| cause(e).context("seeding"))?;
-            println!(
-                "seeded {} books, {} authors, {} reviews in {:.1} s",
-                seeded.books,
-                seeded.authors,
-                seeded.reviews,
-                started.elapsed().as_secs_f64()
-            );
-            reindex(&config, &db).await
-        }
-        Some(Command::Bench(BenchCommand::Catalog {
-            url,
-            scenario,
-            clients,
-            seconds,
-        })) => {
-            let scenarios = if scenario.is_empty() {
-                folio::bench::catalog::Scenario::ALL.to_vec()
-            } else {
-                scenario
-            };
-            folio::bench::catalog::run(
-                &url,
-                &scenarios,
-                &clients,
-                std::time::Duration::from_secs(seconds),
-            )
-            .await
-        }
-        Some(Command::Bench(BenchCommand::HotBook {
-            url,
-            store,
-            buyers,
-            units,
-            seconds,
-            holds_only,
-        })) => {
-            let config = store_config(store);
-            let db = folio::db::connect(&config).await?;
-            let options = folio::bench::checkout::HotBook {
-                url,
-                buyers,
-                units,
-                duration: std::time::Duration::from_secs(seconds),
-                holds_only,
-            };
-            folio::bench::checkout::run(&db, options).await
-        }
-        Some(Command::Bench(BenchCommand::Chat {
-            url,
-            store,
-            jwt_secret,
-            redis_url,
-            connections,
-            group_size,
-            rate,
-            seconds,
-            idle_seconds,
-            server_pid,
-        })) => {
-            let config = store_config(store);
-            let db = folio::db::connect(&config).await?;
-            let options = folio::bench::chat::Chat {
-                url,
-                redis_url,
-                jwt_secret,
-                connections,
-                group_size,
-                rate,
-                duration: std::time::Duration::from_secs(seconds),
-                idle: std::time::Duration::from_secs(idle_seconds),
-                server_pid,
-            };
-            folio::bench::chat::run(&db, options).await
-        }
-        Some(Command::Bench(BenchCommand::SqlBrowse {
-            store,
-            clients,
-            seconds,
-        })) => {
-            let config = store_config(store);
-            let db = folio::db::connect(&config).await?;
-            folio::bench::sql::run(db, &clients, std::time::Duration::from_secs(seconds)).await
         }
         Some(Command::Reindex {
             store,

@@ -1,11 +1,11 @@
-//! `folio seed --books N`: a reproducible synthetic catalog for benchmarks. Rows are written with
+//! `folio-bench seed --books N`: a reproducible synthetic catalog for benchmarks. Rows are written with
 //! multi-row inserts in large transactions (no per-book service call, no outbox row), and the
 //! search index is rebuilt from the tables afterwards, so a million books load in minutes.
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, TransactionTrait};
 
-use crate::entities::{author, book, book_author, book_category, review, stock, user, warehouse};
-use crate::error::Result;
-use crate::services::{isbn, outbox};
+use folio::entities::{author, book, book_author, book_category, review, stock, user, warehouse};
+use folio::error::Result;
+use folio::services::{isbn, outbox};
 
 /// Rows per INSERT statement: well under PostgreSQL's 65,535 bind parameters and SQLite's 32,766.
 const ROWS_PER_INSERT: usize = 500;
@@ -195,7 +195,7 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
     let mut category_ids = Vec::new();
     for (slug, name) in CATEGORIES {
         category_ids.push(
-            crate::services::book::find_or_create_category(db, slug, name)
+            folio::services::book::find_or_create_category(db, slug, name)
                 .await?
                 .id,
         );
@@ -210,7 +210,7 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
         let id = match found {
             Some(w) => w.id,
             None => {
-                crate::services::stock::create_warehouse(db, name, region)
+                folio::services::stock::create_warehouse(db, name, region)
                     .await?
                     .id
             }
@@ -221,7 +221,7 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
     // Readers who write the reviews; they share one password hash, as hashing a thousand
     // passwords would dominate the run.
     let readers = (count / 100).clamp(10, 10_000);
-    let hash = crate::auth::hash_password("seeded-reader")?;
+    let hash = folio::auth::hash_password("seeded-reader")?;
     let users: Vec<user::ActiveModel> = (0..readers)
         .map(|i| user::ActiveModel {
             id: Set(first_user + i as i64),
