@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::rng::Rng;
 use crate::samples::{Samples, TABLE_HEADER};
-use crate::seed::Rng;
 
 /// The fields of the contract's BookCard fragment.
 const BOOK_CARD: &str =

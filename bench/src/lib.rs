@@ -25,9 +25,11 @@
 //!
 //! # Layout
 //! - [`samples`]: the latencies of a run and the table row printed from them.
+//! - [`rng`]: the seeded generator behind the catalog and the clients' choices.
 pub mod catalog;
 pub mod chat;
 pub mod checkout;
+pub mod rng;
 pub mod samples;
 pub mod seed;
 pub mod sql;

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
+use crate::rng::Rng;
 use crate::samples::{Samples, TABLE_HEADER};
-use crate::seed::Rng;
 
 fn placeholders(backend: DbBackend, from: usize, count: usize) -> String {
     (from..from + count)

@@ -3,176 +3,19 @@
 //! search index is rebuilt from the tables afterwards, so a million books load in minutes.
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, TransactionTrait};
 
+mod words;
+
 use folio::entities::{author, book, book_author, book_category, review, stock, user, warehouse};
 use folio::error::Result;
 use folio::services::{isbn, outbox};
+
+use crate::rng::Rng;
+use words::{ADJECTIVES, CATEGORIES, FIRST_NAMES, LAST_NAMES, NOUNS, TOPICS};
 
 /// Rows per INSERT statement: well under PostgreSQL's 65,535 bind parameters and SQLite's 32,766.
 const ROWS_PER_INSERT: usize = 500;
 /// Books per transaction.
 const BOOKS_PER_TXN: u64 = 10_000;
-
-/// SplitMix64: a tiny, fully specified generator, so the same seed gives the same catalog on every
-/// machine and with every version of every crate.
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
-const ADJECTIVES: &[&str] = &[
-    "Silent",
-    "Crimson",
-    "Hidden",
-    "Last",
-    "Forgotten",
-    "Golden",
-    "Broken",
-    "Distant",
-    "Secret",
-    "Winter",
-    "Burning",
-    "Quiet",
-    "Lost",
-    "Wild",
-    "Shattered",
-    "Northern",
-    "Hollow",
-    "Midnight",
-    "Iron",
-    "Glass",
-    "Little",
-    "Endless",
-    "Restless",
-    "Painted",
-    "Silver",
-    "Bitter",
-    "Gentle",
-    "Savage",
-    "Sleeping",
-    "Sunken",
-];
-const NOUNS: &[&str] = &[
-    "River",
-    "Kingdom",
-    "Garden",
-    "Harbor",
-    "Empire",
-    "Letter",
-    "Mountain",
-    "Orchard",
-    "Voyage",
-    "Archive",
-    "Lighthouse",
-    "Station",
-    "Forest",
-    "Island",
-    "Cathedral",
-    "Market",
-    "Valley",
-    "Theorem",
-    "Compass",
-    "Mirror",
-    "Storm",
-    "Engine",
-    "Library",
-    "Frontier",
-    "Orchestra",
-    "Bridge",
-    "Citadel",
-    "Desert",
-    "Meadow",
-    "Tide",
-];
-const TOPICS: &[&str] = &[
-    "memory",
-    "war",
-    "love",
-    "exile",
-    "science",
-    "family",
-    "faith",
-    "money",
-    "power",
-    "time",
-    "the sea",
-    "childhood",
-    "revolution",
-    "music",
-    "grief",
-    "ambition",
-    "friendship",
-    "betrayal",
-    "discovery",
-    "home",
-];
-const FIRST_NAMES: &[&str] = &[
-    "Ada", "Bram", "Clara", "Dmitri", "Elena", "Felix", "Greta", "Hugo", "Iris", "Jonas", "Kira",
-    "Leo", "Mara", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wim",
-    "Yara",
-];
-const LAST_NAMES: &[&str] = &[
-    "Abbott",
-    "Brandt",
-    "Castillo",
-    "Dubois",
-    "Eriksen",
-    "Fischer",
-    "Gallo",
-    "Horvath",
-    "Ibsen",
-    "Jansen",
-    "Kowalski",
-    "Lindqvist",
-    "Moreau",
-    "Novak",
-    "Okafor",
-    "Petrov",
-    "Quist",
-    "Rossi",
-    "Silva",
-    "Tanaka",
-    "Ueda",
-    "Varga",
-    "Weber",
-    "Xu",
-    "Yilmaz",
-    "Zhou",
-];
-const CATEGORIES: &[(&str, &str)] = &[
-    ("fiction", "Fiction"),
-    ("mystery", "Mystery"),
-    ("science-fiction", "Science fiction"),
-    ("fantasy", "Fantasy"),
-    ("romance", "Romance"),
-    ("history", "History"),
-    ("science", "Science"),
-    ("philosophy", "Philosophy"),
-    ("poetry", "Poetry"),
-    ("biography", "Biography"),
-    ("travel", "Travel"),
-    ("childrens", "Children's"),
-    ("horror", "Horror"),
-    ("business", "Business"),
-    ("cooking", "Cooking"),
-    ("art", "Art"),
-];
 
 /// What `seed` created.
 #[derive(Debug, Default)]
@@ -429,18 +272,4 @@ where
             .await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_generator_is_reproducible() {
-        let (mut a, mut b) = (Rng(7), Rng(7));
-        let xs: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
-        let ys: Vec<u64> = (0..5).map(|_| b.next_u64()).collect();
-        assert_eq!(xs, ys);
-        assert_ne!(Rng(8).next_u64(), xs[0]);
-    }
 }
