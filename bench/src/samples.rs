@@ -1,11 +1,4 @@
-//! `folio bench …`: load programs that measure Folio as clients see it, over HTTP against a running
-//! server, and the same work done as bare SQL for comparison. Every response body is checked; a
-//! run with errors says so. Results are meant for BENCHMARKS.md.
-pub mod catalog;
-pub mod chat;
-pub mod checkout;
-pub mod sql;
-
+//! The latencies of one run and the Markdown table row every load program prints from them.
 use std::time::Duration;
 
 /// Latencies of one run, in microseconds.
@@ -81,8 +74,6 @@ impl Samples {
 
 /// The header of the rows `Samples::row` prints.
 pub const TABLE_HEADER: &str = "| scenario | clients | requests | errors | req/s | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- | --- | --- |";
-
-pub use crate::seed::Rng;
 
 #[cfg(test)]
 mod tests {

@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 use tokio_util::sync::CancellationToken;
 
-use crate::bench::Samples;
-use crate::entities::user;
+use folio::entities::user;
+
+use crate::samples::Samples;
 
 pub(super) const CREATE: &str = "mutation($m: [ID!]!, $t: String) { createConversation(input: {memberIds: $m, title: $t}) { id } }";
 
@@ -61,7 +62,7 @@ pub(super) async fn create_users(
     receivers: usize,
     senders: usize,
 ) -> anyhow::Result<(Vec<i64>, Vec<i64>)> {
-    let hash = crate::auth::hash_password("bench-password")?;
+    let hash = folio::auth::hash_password("bench-password")?;
     let emails: Vec<String> = (0..receivers)
         .map(|n| format!("chat-{run_id}-r{n}@folio.bench"))
         .chain((0..senders).map(|n| format!("chat-{run_id}-s{n}@folio.bench")))
@@ -72,7 +73,7 @@ pub(super) async fn create_users(
             email: Set(email.clone()),
             name: Set("Chat bench".into()),
             password_hash: Set(hash.clone()),
-            role: Set(crate::auth::Role::Customer.as_str().into()),
+            role: Set(folio::auth::Role::Customer.as_str().into()),
             created_at: Set(now),
             ..Default::default()
         });

@@ -1,4 +1,4 @@
-//! `folio bench chat`: N authenticated graphql-ws subscribers in group conversations while other
+//! `folio-bench chat`: N authenticated graphql-ws subscribers in group conversations while other
 //! clients send at a set rate, against a running server (PostgreSQL and Redis), compared with a bare
 //! Redis PUBLISH→SUBSCRIBE round trip on the same machine.
 //!
@@ -27,7 +27,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::{Samples, TABLE_HEADER};
+use crate::samples::{Samples, TABLE_HEADER};
 use clients::{
     Api, CREATE, Group, Tally, create_users, now_us, open_connections, redis_round_trips,
     send_phase,
@@ -78,8 +78,8 @@ pub async fn run(db: &DatabaseConnection, options: Chat) -> anyhow::Result<()> {
     let group_count = n.div_ceil(size);
     let (receiver_ids, sender_ids) = create_users(db, &run_id, n, group_count).await?;
     let tokens =
-        crate::auth::Tokens::new(options.jwt_secret.as_bytes(), Duration::from_secs(86400));
-    let token = |id: i64| tokens.issue(id, crate::auth::Role::Customer);
+        folio::auth::Tokens::new(options.jwt_secret.as_bytes(), Duration::from_secs(86400));
+    let token = |id: i64| tokens.issue(id, folio::auth::Role::Customer);
     let (mut groups, mut receivers) = (Vec::with_capacity(group_count), Vec::with_capacity(n));
     for (members, &sender) in receiver_ids.chunks(size).zip(&sender_ids) {
         let token_of_sender = token(sender)?;

@@ -1,178 +1,21 @@
-//! `folio seed --books N`: a reproducible synthetic catalog for benchmarks. Rows are written with
+//! `folio-bench seed --books N`: a reproducible synthetic catalog for benchmarks. Rows are written with
 //! multi-row inserts in large transactions (no per-book service call, no outbox row), and the
 //! search index is rebuilt from the tables afterwards, so a million books load in minutes.
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, TransactionTrait};
 
-use crate::entities::{author, book, book_author, book_category, review, stock, user, warehouse};
-use crate::error::Result;
-use crate::services::{isbn, outbox};
+mod words;
+
+use folio::entities::{author, book, book_author, book_category, review, stock, user, warehouse};
+use folio::error::Result;
+use folio::services::{isbn, outbox};
+
+use crate::rng::Rng;
+use words::{ADJECTIVES, CATEGORIES, FIRST_NAMES, LAST_NAMES, NOUNS, TOPICS};
 
 /// Rows per INSERT statement: well under PostgreSQL's 65,535 bind parameters and SQLite's 32,766.
 const ROWS_PER_INSERT: usize = 500;
 /// Books per transaction.
 const BOOKS_PER_TXN: u64 = 10_000;
-
-/// SplitMix64: a tiny, fully specified generator, so the same seed gives the same catalog on every
-/// machine and with every version of every crate.
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
-const ADJECTIVES: &[&str] = &[
-    "Silent",
-    "Crimson",
-    "Hidden",
-    "Last",
-    "Forgotten",
-    "Golden",
-    "Broken",
-    "Distant",
-    "Secret",
-    "Winter",
-    "Burning",
-    "Quiet",
-    "Lost",
-    "Wild",
-    "Shattered",
-    "Northern",
-    "Hollow",
-    "Midnight",
-    "Iron",
-    "Glass",
-    "Little",
-    "Endless",
-    "Restless",
-    "Painted",
-    "Silver",
-    "Bitter",
-    "Gentle",
-    "Savage",
-    "Sleeping",
-    "Sunken",
-];
-const NOUNS: &[&str] = &[
-    "River",
-    "Kingdom",
-    "Garden",
-    "Harbor",
-    "Empire",
-    "Letter",
-    "Mountain",
-    "Orchard",
-    "Voyage",
-    "Archive",
-    "Lighthouse",
-    "Station",
-    "Forest",
-    "Island",
-    "Cathedral",
-    "Market",
-    "Valley",
-    "Theorem",
-    "Compass",
-    "Mirror",
-    "Storm",
-    "Engine",
-    "Library",
-    "Frontier",
-    "Orchestra",
-    "Bridge",
-    "Citadel",
-    "Desert",
-    "Meadow",
-    "Tide",
-];
-const TOPICS: &[&str] = &[
-    "memory",
-    "war",
-    "love",
-    "exile",
-    "science",
-    "family",
-    "faith",
-    "money",
-    "power",
-    "time",
-    "the sea",
-    "childhood",
-    "revolution",
-    "music",
-    "grief",
-    "ambition",
-    "friendship",
-    "betrayal",
-    "discovery",
-    "home",
-];
-const FIRST_NAMES: &[&str] = &[
-    "Ada", "Bram", "Clara", "Dmitri", "Elena", "Felix", "Greta", "Hugo", "Iris", "Jonas", "Kira",
-    "Leo", "Mara", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wim",
-    "Yara",
-];
-const LAST_NAMES: &[&str] = &[
-    "Abbott",
-    "Brandt",
-    "Castillo",
-    "Dubois",
-    "Eriksen",
-    "Fischer",
-    "Gallo",
-    "Horvath",
-    "Ibsen",
-    "Jansen",
-    "Kowalski",
-    "Lindqvist",
-    "Moreau",
-    "Novak",
-    "Okafor",
-    "Petrov",
-    "Quist",
-    "Rossi",
-    "Silva",
-    "Tanaka",
-    "Ueda",
-    "Varga",
-    "Weber",
-    "Xu",
-    "Yilmaz",
-    "Zhou",
-];
-const CATEGORIES: &[(&str, &str)] = &[
-    ("fiction", "Fiction"),
-    ("mystery", "Mystery"),
-    ("science-fiction", "Science fiction"),
-    ("fantasy", "Fantasy"),
-    ("romance", "Romance"),
-    ("history", "History"),
-    ("science", "Science"),
-    ("philosophy", "Philosophy"),
-    ("poetry", "Poetry"),
-    ("biography", "Biography"),
-    ("travel", "Travel"),
-    ("childrens", "Children's"),
-    ("horror", "Horror"),
-    ("business", "Business"),
-    ("cooking", "Cooking"),
-    ("art", "Art"),
-];
 
 /// What `seed` created.
 #[derive(Debug, Default)]
@@ -195,7 +38,7 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
     let mut category_ids = Vec::new();
     for (slug, name) in CATEGORIES {
         category_ids.push(
-            crate::services::book::find_or_create_category(db, slug, name)
+            folio::services::book::find_or_create_category(db, slug, name)
                 .await?
                 .id,
         );
@@ -210,7 +53,7 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
         let id = match found {
             Some(w) => w.id,
             None => {
-                crate::services::stock::create_warehouse(db, name, region)
+                folio::services::stock::create_warehouse(db, name, region)
                     .await?
                     .id
             }
@@ -221,7 +64,7 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
     // Readers who write the reviews; they share one password hash, as hashing a thousand
     // passwords would dominate the run.
     let readers = (count / 100).clamp(10, 10_000);
-    let hash = crate::auth::hash_password("seeded-reader")?;
+    let hash = folio::auth::hash_password("seeded-reader")?;
     let users: Vec<user::ActiveModel> = (0..readers)
         .map(|i| user::ActiveModel {
             id: Set(first_user + i as i64),
@@ -429,18 +272,4 @@ where
             .await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_generator_is_reproducible() {
-        let (mut a, mut b) = (Rng(7), Rng(7));
-        let xs: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
-        let ys: Vec<u64> = (0..5).map(|_| b.next_u64()).collect();
-        assert_eq!(xs, ys);
-        assert_ne!(Rng(8).next_u64(), xs[0]);
-    }
 }

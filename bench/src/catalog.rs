@@ -1,11 +1,12 @@
-//! `folio bench catalog`: Browse and Search against a running server over HTTP, with concurrent
-//! clients, on whatever catalog it serves (`folio seed --books 1000000` for the published figures).
+//! `folio-bench catalog`: Browse and Search against a running server over HTTP, with concurrent
+//! clients, on whatever catalog it serves (`folio-bench seed --books 1000000` for the published figures).
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{Rng, Samples, TABLE_HEADER};
+use crate::rng::Rng;
+use crate::samples::{Samples, TABLE_HEADER};
 
 /// The fields of the contract's BookCard fragment.
 const BOOK_CARD: &str =

@@ -1,4 +1,4 @@
-//! `folio bench sql-browse`: the statements behind a Browse page, run directly on the database with
+//! `folio-bench sql-browse`: the statements behind a Browse page, run directly on the database with
 //! concurrent connections, as the ceiling Folio's own Browse throughput is compared with. These are
 //! the statements Folio runs once the page's count is cached: the keyset page, then one batch each
 //! for book–author links, authors, book–category links, categories and stock.
@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
-use super::{Rng, Samples, TABLE_HEADER};
+use crate::rng::Rng;
+use crate::samples::{Samples, TABLE_HEADER};
 
 fn placeholders(backend: DbBackend, from: usize, count: usize) -> String {
     (from..from + count)
@@ -105,7 +106,7 @@ pub async fn run(
         .collect();
     anyhow::ensure!(
         !starts.is_empty(),
-        "the catalog is empty: run folio seed first"
+        "the catalog is empty: run folio-bench seed first"
     );
     let count_started = Instant::now();
     db.query_one_raw(Statement::from_string(

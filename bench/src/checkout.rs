@@ -1,4 +1,4 @@
-//! `folio bench hot-book`: many buyers adding one book to their carts and checking out, against a
+//! `folio-bench hot-book`: many buyers adding one book to their carts and checking out, against a
 //! running server over HTTP, then a count from the database of what was sold and held, so that an
 //! oversold unit cannot go unnoticed.
 //!
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
-use super::{Samples, TABLE_HEADER};
+use crate::samples::{Samples, TABLE_HEADER};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -93,13 +93,13 @@ pub async fn run(db: &DatabaseConnection, options: HotBook) -> anyhow::Result<()
 
     // The admin, the book and its stock.
     let email = format!("bench-admin-{run_id}@folio.bench");
-    crate::services::account::create_user(
+    folio::services::account::create_user(
         db,
-        crate::services::account::NewUser {
+        folio::services::account::NewUser {
             email: email.clone(),
             password: "bench-password".into(),
             name: "Bench admin".into(),
-            role: crate::auth::Role::Admin,
+            role: folio::auth::Role::Admin,
         },
     )
     .await?;
@@ -111,7 +111,7 @@ pub async fn run(db: &DatabaseConnection, options: HotBook) -> anyhow::Result<()
     let isbn_seed = 900_000_000 + (chrono::Utc::now().timestamp_millis() % 90_000_000) as u64;
     let book = client
         .ok(Some(&admin), "mutation($i: CreateBookInput!) { createBook(input: $i) { id } }",
-            json!({ "i": { "isbn": crate::services::isbn::synthetic(isbn_seed).as_str(),
+            json!({ "i": { "isbn": folio::services::isbn::synthetic(isbn_seed).as_str(),
                 "title": format!("The Hot Book {run_id}"), "price": "10.00", "authorNames": ["Bench"],
                 "categorySlugs": ["bench"], "description": "Everyone wants it." } }), "createBook")
         .await?["id"].as_str().unwrap_or_default().to_owned();
