@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, data, error_code, spawn_app, spawn_two_instances};
+use crate::helpers::{
+    Backend, Conversation, TestApp, data, error_code, spawn_app, spawn_two_instances,
+};
 
 const MESSAGE_VIEW: &str =
     "id conversationId seq clientMessageId body createdAt sender { id name } status";
@@ -92,38 +94,36 @@ async fn asking_twice_for_a_pair_returns_the_same_direct_conversation(backend: B
 
 async fn messages_get_a_gapless_seq_and_a_retry_returns_the_stored_one(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (ann, ..) = app.sign_up("Ann").await;
-    let (_, bob_id, _) = app.sign_up("Bob").await;
-    let conversation = start(&app, &ann, &[&bob_id], None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let first = send(&app, &ann, &conversation, "  hello\r\nthere  ", "m-1").await;
+    let Conversation {
+        id: conversation,
+        members: [ann, _],
+    } = app.conversation_between(["Ann", "Bob"]).await;
+    let first = send(&app, &ann.token, &conversation, "  hello\r\nthere  ", "m-1").await;
     let first = data(&first, "sendMessage").clone();
     assert_eq!(first["seq"], 1);
     assert_eq!(first["body"], "hello\nthere");
     assert_eq!(first["status"], "SENT");
-    let retry = send(&app, &ann, &conversation, "hello again", "m-1").await;
+    let retry = send(&app, &ann.token, &conversation, "hello again", "m-1").await;
     assert_eq!(data(&retry, "sendMessage")["id"], first["id"]);
     assert_eq!(data(&retry, "sendMessage")["seq"], 1);
-    let second = send(&app, &ann, &conversation, "second", "m-2").await;
+    let second = send(&app, &ann.token, &conversation, "second", "m-2").await;
     assert_eq!(data(&second, "sendMessage")["seq"], 2);
     assert_eq!(
-        seqs(&history(&app, &ann, &conversation, json!({})).await),
+        seqs(&history(&app, &ann.token, &conversation, json!({})).await),
         vec![1, 2]
     );
 
     for (body, field) in [("", "body"), ("bell \u{7}", "body")] {
-        let refused = send(&app, &ann, &conversation, body, "m-3").await;
+        let refused = send(&app, &ann.token, &conversation, body, "m-3").await;
         assert_eq!(
             refused["errors"][0]["extensions"]["field"], field,
             "{refused}"
         );
     }
-    let long = send(&app, &ann, &conversation, &"x".repeat(4001), "m-3").await;
+    let long = send(&app, &ann.token, &conversation, &"x".repeat(4001), "m-3").await;
     assert_eq!(error_code(&long), "BAD_USER_INPUT");
     assert_eq!(
-        seqs(&history(&app, &ann, &conversation, json!({})).await),
+        seqs(&history(&app, &ann.token, &conversation, json!({})).await),
         vec![1, 2]
     );
 }
@@ -132,16 +132,14 @@ async fn concurrent_sends_and_their_retries_make_one_message_each_in_gapless_ord
     backend: Backend,
 ) {
     let app = spawn_app(backend).await;
-    let (ann, ..) = app.sign_up("Ann").await;
-    let (bob, bob_id, _) = app.sign_up("Bob").await;
-    let conversation = start(&app, &ann, &[&bob_id], None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let Conversation {
+        id: conversation,
+        members: [ann, bob],
+    } = app.conversation_between(["Ann", "Bob"]).await;
     // 30 messages from each, every one sent twice at once.
     let sends = (0..30).flat_map(|n| {
         let (app, conversation) = (&app, &conversation);
-        let (ann, bob) = (&ann, &bob);
+        let (ann, bob) = (&ann.token, &bob.token);
         [ann, ann, bob, bob].into_iter().map(move |who| async move {
             send(
                 app,
@@ -168,7 +166,7 @@ async fn concurrent_sends_and_their_retries_make_one_message_each_in_gapless_ord
     loop {
         let page = history(
             &app,
-            &bob,
+            &bob.token,
             &conversation,
             json!({ "first": 25, "after": after }),
         )
@@ -185,17 +183,15 @@ async fn concurrent_sends_and_their_retries_make_one_message_each_in_gapless_ord
 
 async fn history_pages_back_from_the_newest_and_narrows_by_time(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (ann, ..) = app.sign_up("Ann").await;
-    let (_, bob_id, _) = app.sign_up("Bob").await;
-    let conversation = start(&app, &ann, &[&bob_id], None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let Conversation {
+        id: conversation,
+        members: [ann, _],
+    } = app.conversation_between(["Ann", "Bob"]).await;
     let mut stamps = Vec::new();
     for n in 1..=7 {
         let sent = send(
             &app,
-            &ann,
+            &ann.token,
             &conversation,
             &format!("m{n}"),
             &format!("k{n}"),
@@ -208,19 +204,19 @@ async fn history_pages_back_from_the_newest_and_narrows_by_time(backend: Backend
                 .to_owned(),
         );
     }
-    let newest = history(&app, &ann, &conversation, json!({ "last": 3 })).await;
+    let newest = history(&app, &ann.token, &conversation, json!({ "last": 3 })).await;
     assert_eq!(seqs(&newest), vec![5, 6, 7]);
     let info = &data(&newest, "conversation")["messages"]["pageInfo"];
     assert_eq!(info["hasPreviousPage"], true);
     let older = history(
         &app,
-        &ann,
+        &ann.token,
         &conversation,
         json!({ "last": 3, "before": info["startCursor"] }),
     )
     .await;
     assert_eq!(seqs(&older), vec![2, 3, 4]);
-    let oldest = history(&app, &ann, &conversation,
+    let oldest = history(&app, &ann.token, &conversation,
         json!({ "last": 3, "before": data(&older, "conversation")["messages"]["pageInfo"]["startCursor"] })).await;
     assert_eq!(seqs(&oldest), vec![1]);
     assert_eq!(
@@ -230,28 +226,32 @@ async fn history_pages_back_from_the_newest_and_narrows_by_time(backend: Backend
 
     let window = history(
         &app,
-        &ann,
+        &ann.token,
         &conversation,
         json!({ "first": 10, "since": stamps[2], "until": stamps[5] }),
     )
     .await;
     assert_eq!(seqs(&window), vec![3, 4, 5]);
-    let both = history(&app, &ann, &conversation, json!({ "first": 2, "last": 2 })).await;
+    let both = history(
+        &app,
+        &ann.token,
+        &conversation,
+        json!({ "first": 2, "last": 2 }),
+    )
+    .await;
     assert_eq!(error_code(&both), "BAD_USER_INPUT");
 }
 
 async fn watermarks_only_move_forward_and_turn_the_senders_status_to_read(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (ann, ..) = app.sign_up("Ann").await;
-    let (bob, bob_id, _) = app.sign_up("Bob").await;
-    let conversation = start(&app, &ann, &[&bob_id], None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let Conversation {
+        id: conversation,
+        members: [ann, bob],
+    } = app.conversation_between(["Ann", "Bob"]).await;
     for n in 1..=4 {
         send(
             &app,
-            &ann,
+            &ann.token,
             &conversation,
             &format!("m{n}"),
             &format!("k{n}"),
@@ -260,30 +260,30 @@ async fn watermarks_only_move_forward_and_turn_the_senders_status_to_read(backen
     }
     let unread = |body: &Value| data(body, "conversation")["unreadCount"].as_i64().unwrap();
     assert_eq!(
-        unread(&history(&app, &bob, &conversation, json!({})).await),
+        unread(&history(&app, &bob.token, &conversation, json!({})).await),
         4
     );
     assert_eq!(
-        unread(&history(&app, &ann, &conversation, json!({})).await),
+        unread(&history(&app, &ann.token, &conversation, json!({})).await),
         0,
         "own messages are read"
     );
 
     assert_eq!(
-        mark(&app, &bob, "markDelivered", &conversation, 3).await,
+        mark(&app, &bob.token, "markDelivered", &conversation, 3).await,
         json!({ "lastDeliveredSeq": 3, "lastReadSeq": 0 })
     );
     assert_eq!(
-        mark(&app, &bob, "markDelivered", &conversation, 1).await["lastDeliveredSeq"],
+        mark(&app, &bob.token, "markDelivered", &conversation, 1).await["lastDeliveredSeq"],
         3,
         "a lower seq is ignored"
     );
     assert_eq!(
-        mark(&app, &bob, "markRead", &conversation, 2).await,
+        mark(&app, &bob.token, "markRead", &conversation, 2).await,
         json!({ "lastDeliveredSeq": 3, "lastReadSeq": 2 })
     );
     let statuses: Vec<Value> = data(
-        &history(&app, &ann, &conversation, json!({})).await,
+        &history(&app, &ann.token, &conversation, json!({})).await,
         "conversation",
     )["messages"]["edges"]
         .as_array()
@@ -293,22 +293,22 @@ async fn watermarks_only_move_forward_and_turn_the_senders_status_to_read(backen
         .collect();
     assert_eq!(statuses, vec!["READ", "READ", "DELIVERED", "SENT"]);
     assert_eq!(
-        unread(&history(&app, &bob, &conversation, json!({})).await),
+        unread(&history(&app, &bob.token, &conversation, json!({})).await),
         2
     );
 
     assert_eq!(
-        mark(&app, &bob, "markRead", &conversation, 99).await,
+        mark(&app, &bob.token, "markRead", &conversation, 99).await,
         json!({ "lastDeliveredSeq": 4, "lastReadSeq": 4 }),
         "clamped to the newest message"
     );
     assert_eq!(
-        unread(&history(&app, &bob, &conversation, json!({})).await),
+        unread(&history(&app, &bob.token, &conversation, json!({})).await),
         0
     );
     let negative = app
         .gql_as(
-            Some(&bob),
+            Some(&bob.token),
             "mutation($c: ID!) { markRead(conversationId: $c, seq: -1) { lastReadSeq } }",
             json!({ "c": conversation }),
         )
@@ -376,14 +376,12 @@ async fn groups_take_new_members_and_those_who_leave_are_shut_out(backend: Backe
 
 async fn outsiders_are_refused_everything_and_learn_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (ann, ..) = app.sign_up("Ann").await;
-    let (_, bob_id, _) = app.sign_up("Bob").await;
+    let Conversation {
+        id: conversation,
+        members: [ann, _],
+    } = app.conversation_between(["Ann", "Bob"]).await;
     let (eve, ..) = app.sign_up("Eve").await;
-    let conversation = start(&app, &ann, &[&bob_id], None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    send(&app, &ann, &conversation, "secret", "k1").await;
+    send(&app, &ann.token, &conversation, "secret", "k1").await;
 
     let read = history(&app, &eve, &conversation, json!({})).await;
     assert_eq!(error_code(&read), "FORBIDDEN");
@@ -430,10 +428,7 @@ async fn a_page_of_conversations_costs_the_same_few_statements_whatever_its_size
     let (ann, ..) = app.sign_up("Ann").await;
     for n in 0..12 {
         let (_, other, _) = app.sign_up(&format!("Friend{n}")).await;
-        let conversation = start(&app, &ann, &[&other], None).await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let conversation = app.start_conversation(&ann, &[&other]).await;
         send(&app, &ann, &conversation, "hello", "k1").await;
     }
     let counter = app.state().sql_statements.clone();
@@ -477,20 +472,18 @@ async fn sends_retried_on_both_instances_are_stored_once_each_in_gapless_order()
     let Some((a, b)) = spawn_two_instances(|_| {}).await else {
         return;
     };
-    let (ann, ..) = a.sign_up("Ann").await;
-    let (_, bob_id, _) = a.sign_up("Bob").await;
-    let conversation = start(&a, &ann, &[&bob_id], None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let Conversation {
+        id: conversation,
+        members: [ann, _],
+    } = a.conversation_between(["Ann", "Bob"]).await;
     let sends = (0..40).flat_map(|n| {
-        let (a, b, ann, conversation) = (&a, &b, &ann, &conversation);
+        let (a, b, ann, conversation) = (&a, &b, &ann.token, &conversation);
         [a, b].into_iter().map(move |app| async move {
             send(app, ann, conversation, &format!("m{n}"), &format!("k{n}")).await
         })
     });
     let results = futures_util::future::join_all(sends).await;
     assert!(results.iter().all(|r| r["data"]["sendMessage"].is_object()));
-    let page = history(&b, &ann, &conversation, json!({ "first": 100 })).await;
+    let page = history(&b, &ann.token, &conversation, json!({ "first": 100 })).await;
     assert_eq!(seqs(&page), (1..=40).collect::<Vec<i64>>());
 }

@@ -4,16 +4,19 @@
 //! rest is by concern, re-exported here so that tests name everything `crate::helpers::…`:
 //! - `postgres`: a fresh PostgreSQL database per app, and two instances sharing one;
 //! - `ws`: a WebSocket client, and knowing when a subscription is live;
-//! - `store`: books, warehouses and stock, set up as an admin would.
+//! - `store`: books, warehouses and stock, set up as an admin would;
+//! - `chat`: users who share a conversation.
 use std::time::Duration;
 
 use folio::{App, Config};
 use serde_json::{Value, json};
 
+mod chat;
 mod postgres;
 mod store;
 mod ws;
 
+pub use chat::Conversation;
 pub use postgres::{PgDatabase, spawn_two_instances};
 pub use ws::{
     PATIENCE, WsClient, announce, announce_until_received, change_until_next, next_within,
