@@ -8,6 +8,8 @@ mod cart;
 mod catalog;
 mod chat;
 mod chat_live;
+mod chat_messages;
+mod chat_signals;
 mod checkout;
 mod contract;
 mod elastic;
