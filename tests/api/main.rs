@@ -23,6 +23,7 @@ mod orders;
 mod presence;
 mod processes;
 mod search;
+mod search_outbox;
 mod updates;
 mod ws_legacy;
 mod ws_protocol;
