@@ -93,13 +93,13 @@ pub async fn run(db: &DatabaseConnection, options: HotBook) -> anyhow::Result<()
 
     // The admin, the book and its stock.
     let email = format!("bench-admin-{run_id}@folio.bench");
-    folio::services::account::create_user(
+    folio::services::accounts::user::create_user(
         db,
-        folio::services::account::NewUser {
+        folio::services::accounts::user::NewUser {
             email: email.clone(),
             password: "bench-password".into(),
             name: "Bench admin".into(),
-            role: folio::auth::Role::Admin,
+            role: folio::domain::viewer::Role::Admin,
         },
     )
     .await?;
@@ -111,7 +111,7 @@ pub async fn run(db: &DatabaseConnection, options: HotBook) -> anyhow::Result<()
     let isbn_seed = 900_000_000 + (chrono::Utc::now().timestamp_millis() % 90_000_000) as u64;
     let book = client
         .ok(Some(&admin), "mutation($i: CreateBookInput!) { createBook(input: $i) { id } }",
-            json!({ "i": { "isbn": folio::services::isbn::synthetic(isbn_seed).as_str(),
+            json!({ "i": { "isbn": folio::domain::isbn::synthetic(isbn_seed).as_str(),
                 "title": format!("The Hot Book {run_id}"), "price": "10.00", "authorNames": ["Bench"],
                 "categorySlugs": ["bench"], "description": "Everyone wants it." } }), "createBook")
         .await?["id"].as_str().unwrap_or_default().to_owned();

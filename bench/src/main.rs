@@ -152,7 +152,7 @@ async fn reindex(config: &Config, db: &sea_orm::DatabaseConnection) -> anyhow::R
     let index = folio::search::open(config)
         .await
         .map_err(|e| anyhow::anyhow!("opening the search index (is a server using it?): {e}"))?;
-    let count = folio::relay::reindex(db, &index)
+    let count = folio::services::updates::relay::reindex(db, &index)
         .await
         .map_err(|e| cause(e).context("reindexing"))?;
     println!(

@@ -1,32 +1,20 @@
-//! Chat over WebSocket: messages that reach subscribers exactly once and in order (replayed after
-//! a reconnect, across instances, in every conversation of a user), receipts and typing.
+//! Chat messages over WebSocket: they reach subscribers exactly once and in order, replayed after
+//! a reconnect or a lost publish, across instances, in every conversation of a user, and at each
+//! subscriber's own pace. The helpers that send and subscribe here serve chat_signals too.
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Backend, TestApp, WsClient, data, next_within, spawn_app, spawn_app_with, spawn_two_instances,
+    Backend, Conversation, TestApp, WsClient, data, next_within, spawn_app, spawn_app_with,
+    spawn_two_instances,
 };
 
-const ON_MESSAGE: &str =
+pub const ON_MESSAGE: &str =
     "subscription($c: ID, $a: Int) { messageAdded(conversationId: $c, afterSeq: $a) {
     id conversationId seq clientMessageId body sender { id } status } }";
 
-async fn start(app: &TestApp, token: &str, members: &[&str]) -> String {
-    let body = app
-        .gql_as(
-            Some(token),
-            "mutation($m: [ID!]!) { createConversation(input: {memberIds: $m}) { id } }",
-            json!({ "m": members }),
-        )
-        .await;
-    data(&body, "createConversation")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn send(app: &TestApp, token: &str, conversation: &str, client_id: &str) -> Value {
+pub async fn send(app: &TestApp, token: &str, conversation: &str, client_id: &str) -> Value {
     let body = app
         .gql_as(
             Some(token),
@@ -56,7 +44,7 @@ fn seqs(messages: &[Value]) -> Vec<i64> {
         .collect()
 }
 
-/// Sends `probe-N` messages until the subscription delivers one; returns the seqs it delivered.
+/// Sends `probe-N` messages until the subscription delivers one; returns the last seq it delivered.
 async fn until_live(app: &TestApp, token: &str, conversation: &str, ws: &mut WsClient) -> i64 {
     for n in 0..25 {
         let seq = send(app, token, conversation, &format!("probe-{n}")).await["seq"]
@@ -85,17 +73,18 @@ async fn a_reconnecting_subscriber_gets_exactly_what_it_missed_then_live_message
     backend: Backend,
 ) {
     let app = spawn_app(backend).await;
-    let (ann, ..) = app.sign_up("Ann").await;
-    let (bob, bob_id, _) = app.sign_up("Bob").await;
-    let conversation = start(&app, &ann, &[&bob_id]).await;
+    let Conversation {
+        id: conversation,
+        members: [ann, bob],
+    } = app.conversation_between(["Ann", "Bob"]).await;
     for n in 1..=5 {
-        send(&app, &ann, &conversation, &format!("before-{n}")).await;
+        send(&app, &ann.token, &conversation, &format!("before-{n}")).await;
     }
     // Bob saw up to 2; he reconnects while Ann keeps sending.
-    let mut ws = app.ws_ready(Some(&bob)).await;
+    let mut ws = app.ws_ready(Some(&bob.token)).await;
     let sending = async {
         for n in 1..=20 {
-            send(&app, &ann, &conversation, &format!("during-{n}")).await;
+            send(&app, &ann.token, &conversation, &format!("during-{n}")).await;
         }
     };
     TestApp::subscribe(
@@ -124,16 +113,17 @@ async fn a_subscription_to_all_conversations_follows_new_ones_and_stops_for_thos
     backend: Backend,
 ) {
     let app = spawn_app(backend).await;
-    let (ann, ann_id, _) = app.sign_up("Ann").await;
-    let (bob, bob_id, _) = app.sign_up("Bob").await;
-    let (cid, cid_id, _) = app.sign_up("Cid").await;
-    let first = start(&app, &ann, &[&bob_id]).await;
-    let mut ws = app.ws_ready(Some(&bob)).await;
+    let Conversation {
+        id: first,
+        members: [ann, bob],
+    } = app.conversation_between(["Ann", "Bob"]).await;
+    let (cid, ..) = app.sign_up("Cid").await;
+    let mut ws = app.ws_ready(Some(&bob.token)).await;
     TestApp::subscribe(&mut ws, "m", ON_MESSAGE, json!({ "c": null })).await;
-    until_live(&app, &ann, &first, &mut ws).await;
+    until_live(&app, &ann.token, &first, &mut ws).await;
 
     // A group Bob is put in after subscribing.
-    let group = start(&app, &cid, &[&bob_id, &ann_id]).await;
+    let group = app.start_conversation(&cid, &[&bob.id, &ann.id]).await;
     send(&app, &cid, &group, "hello group").await;
     let got = messages(&mut ws, 1).await;
     assert_eq!(got[0]["conversationId"], group);
@@ -142,122 +132,20 @@ async fn a_subscription_to_all_conversations_follows_new_ones_and_stops_for_thos
     // Bob leaves the group: nothing more from it, the direct conversation still flows.
     let body = app
         .gql_as(
-            Some(&bob),
+            Some(&bob.token),
             "mutation($c: ID!) { leaveConversation(conversationId: $c) }",
             json!({ "c": group }),
         )
         .await;
     assert_eq!(body["data"]["leaveConversation"], true);
     send(&app, &cid, &group, "after Bob left").await;
-    send(&app, &ann, &first, "still here").await;
+    send(&app, &ann.token, &first, "still here").await;
     let got = messages(&mut ws, 1).await;
     assert_eq!(got[0]["body"], "still here");
     assert!(
         next_within(&mut ws, Duration::from_millis(500))
             .await
             .is_none()
-    );
-    let _ = cid_id;
-}
-
-async fn outsiders_cannot_subscribe_to_a_conversation(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (ann, ..) = app.sign_up("Ann").await;
-    let (_, bob_id, _) = app.sign_up("Bob").await;
-    let (eve, ..) = app.sign_up("Eve").await;
-    let conversation = start(&app, &ann, &[&bob_id]).await;
-    let mut ws = app.ws_ready(Some(&eve)).await;
-    for (id, query) in [
-        ("m", ON_MESSAGE),
-        (
-            "r",
-            "subscription($c: ID!) { readReceipt(conversationId: $c) { lastReadSeq } }",
-        ),
-        (
-            "t",
-            "subscription($c: ID!) { typing(conversationId: $c) { isTyping } }",
-        ),
-    ] {
-        TestApp::subscribe(&mut ws, id, query, json!({ "c": conversation })).await;
-        let reply = ws.recv().await;
-        assert_eq!(reply["type"], "error", "{reply}");
-        assert_eq!(reply["payload"][0]["extensions"]["code"], "FORBIDDEN");
-    }
-    send(&app, &ann, &conversation, "secret").await;
-    assert!(
-        next_within(&mut ws, Duration::from_millis(500))
-            .await
-            .is_none()
-    );
-}
-
-async fn read_receipts_reach_the_other_members(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (ann, ..) = app.sign_up("Ann").await;
-    let (bob, bob_id, _) = app.sign_up("Bob").await;
-    let conversation = start(&app, &ann, &[&bob_id]).await;
-    for n in 1..=3 {
-        send(&app, &ann, &conversation, &format!("m{n}")).await;
-    }
-    let mut ws = app.ws_ready(Some(&ann)).await;
-    let query = "subscription($c: ID!) { readReceipt(conversationId: $c) { conversationId user { id } lastDeliveredSeq lastReadSeq } }";
-    TestApp::subscribe(&mut ws, "r", query, json!({ "c": conversation })).await;
-    let mut seq = 0;
-    let receipt = crate::helpers::change_until_next(&mut ws, "r", || {
-        seq += 1;
-        let (app, bob, conversation, seq) = (&app, &bob, &conversation, seq);
-        async move {
-            app.gql_as(Some(bob), "mutation($c: ID!, $s: Int!) { markRead(conversationId: $c, seq: $s) { lastReadSeq } }",
-                json!({ "c": conversation, "s": seq.min(3) }))
-                .await;
-        }
-    })
-    .await;
-    let receipt = &receipt["readReceipt"];
-    assert_eq!(receipt["user"]["id"], bob_id);
-    assert_eq!(receipt["conversationId"], conversation);
-    assert!(receipt["lastReadSeq"].as_i64().unwrap() >= 1);
-    assert_eq!(receipt["lastDeliveredSeq"], receipt["lastReadSeq"]);
-}
-
-async fn typing_arrives_and_lapses_by_itself(backend: Backend) {
-    let app = spawn_app_with(backend, |c| c.typing_lapse = Duration::from_millis(600)).await;
-    let (ann, ..) = app.sign_up("Ann").await;
-    let (bob, bob_id, _) = app.sign_up("Bob").await;
-    let conversation = start(&app, &ann, &[&bob_id]).await;
-    let mut ws = app.ws_ready(Some(&bob)).await;
-    let query = "subscription($c: ID!) { typing(conversationId: $c) { conversationId user { id name } isTyping } }";
-    TestApp::subscribe(&mut ws, "t", query, json!({ "c": conversation })).await;
-    let typing = "mutation($c: ID!, $t: Boolean!) { setTyping(conversationId: $c, isTyping: $t) }";
-    let started = crate::helpers::change_until_next(&mut ws, "t", || async {
-        app.gql_as(Some(&ann), typing, json!({ "c": conversation, "t": true }))
-            .await;
-    })
-    .await;
-    assert_eq!(started["typing"]["isTyping"], true);
-    assert_eq!(started["typing"]["user"]["name"], "Ann");
-    // Nobody says stop: the server does, once the lapse is over.
-    let stopped = next_within(&mut ws, Duration::from_secs(3))
-        .await
-        .expect("the lapse");
-    assert_eq!(stopped["payload"]["data"]["typing"]["isTyping"], false);
-    assert!(
-        next_within(&mut ws, Duration::from_millis(800))
-            .await
-            .is_none()
-    );
-    // A stop is passed on as it comes.
-    app.gql_as(Some(&ann), typing, json!({ "c": conversation, "t": true }))
-        .await;
-    assert_eq!(
-        next_within(&mut ws, Duration::from_secs(3)).await.unwrap()["payload"]["data"]["typing"]["isTyping"],
-        true
-    );
-    app.gql_as(Some(&ann), typing, json!({ "c": conversation, "t": false }))
-        .await;
-    assert_eq!(
-        next_within(&mut ws, Duration::from_secs(3)).await.unwrap()["payload"]["data"]["typing"]["isTyping"],
-        false
     );
 }
 
@@ -266,12 +154,13 @@ async fn a_message_whose_publish_was_lost_still_arrives(backend: Backend) {
         c.chat_beacon_interval = Duration::from_millis(300)
     })
     .await;
-    let (ann, ann_id, _) = app.sign_up("Ann").await;
-    let (bob, bob_id, _) = app.sign_up("Bob").await;
-    let conversation = start(&app, &ann, &[&bob_id]).await;
-    let mut ws = app.ws_ready(Some(&bob)).await;
+    let Conversation {
+        id: conversation,
+        members: [ann, bob],
+    } = app.conversation_between(["Ann", "Bob"]).await;
+    let mut ws = app.ws_ready(Some(&bob.token)).await;
     TestApp::subscribe(&mut ws, "m", ON_MESSAGE, json!({ "c": conversation })).await;
-    let seen = until_live(&app, &ann, &conversation, &mut ws).await;
+    let seen = until_live(&app, &ann.token, &conversation, &mut ws).await;
 
     // Stored, but announced on a bus nobody listens to: as if Ann's instance died right after
     // committing.
@@ -279,7 +168,7 @@ async fn a_message_whose_publish_was_lost_still_arrives(backend: Backend) {
     let lost = folio::services::chat::message::send_message(
         &app.state().db,
         &nowhere,
-        ann_id.parse().unwrap(),
+        ann.id.parse().unwrap(),
         conversation.parse().unwrap(),
         "the last words",
         "lost-1",
@@ -294,11 +183,12 @@ async fn a_message_whose_publish_was_lost_still_arrives(backend: Backend) {
 
 async fn a_slow_subscriber_misses_nothing_and_does_not_delay_a_fast_one(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (ann, ..) = app.sign_up("Ann").await;
-    let (bob, bob_id, _) = app.sign_up("Bob").await;
-    let conversation = start(&app, &ann, &[&bob_id]).await;
-    let mut fast = app.ws_ready(Some(&bob)).await;
-    let mut slow = app.ws_ready(Some(&bob)).await;
+    let Conversation {
+        id: conversation,
+        members: [ann, bob],
+    } = app.conversation_between(["Ann", "Bob"]).await;
+    let mut fast = app.ws_ready(Some(&bob.token)).await;
+    let mut slow = app.ws_ready(Some(&bob.token)).await;
     TestApp::subscribe(
         &mut fast,
         "m",
@@ -322,7 +212,7 @@ async fn a_slow_subscriber_misses_nothing_and_does_not_delay_a_fast_one(backend:
         (received, tokio::time::Instant::now())
     });
     let sends = (0..COUNT).map(|n| {
-        let (app, ann, conversation, body) = (&app, &ann, &conversation, &body);
+        let (app, ann, conversation, body) = (&app, &ann.token, &conversation, &body);
         async move {
             app.gql_as(
                 Some(ann),
@@ -366,9 +256,6 @@ crate::on_every_backend!(
     a_slow_subscriber_misses_nothing_and_does_not_delay_a_fast_one,
     a_reconnecting_subscriber_gets_exactly_what_it_missed_then_live_messages,
     a_subscription_to_all_conversations_follows_new_ones_and_stops_for_those_left,
-    outsiders_cannot_subscribe_to_a_conversation,
-    read_receipts_reach_the_other_members,
-    typing_arrives_and_lapses_by_itself,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -376,10 +263,11 @@ async fn sends_retried_on_both_instances_reach_a_subscriber_on_the_other_exactly
     let Some((a, b)) = spawn_two_instances(|_| {}).await else {
         return;
     };
-    let (ann, ..) = a.sign_up("Ann").await;
-    let (bob, bob_id, _) = a.sign_up("Bob").await;
-    let conversation = start(&a, &ann, &[&bob_id]).await;
-    let mut ws = b.ws_ready(Some(&bob)).await;
+    let Conversation {
+        id: conversation,
+        members: [ann, bob],
+    } = a.conversation_between(["Ann", "Bob"]).await;
+    let mut ws = b.ws_ready(Some(&bob.token)).await;
     TestApp::subscribe(
         &mut ws,
         "m",
@@ -389,7 +277,7 @@ async fn sends_retried_on_both_instances_reach_a_subscriber_on_the_other_exactly
     .await;
     // 150 messages, each sent on both instances at once (a client retrying elsewhere).
     let sends = (1..=150).map(|n| {
-        let (a, b, ann, conversation) = (&a, &b, &ann, &conversation);
+        let (a, b, ann, conversation) = (&a, &b, &ann.token, &conversation);
         async move {
             let key = format!("k{n}");
             let (x, y) = tokio::join!(
@@ -417,7 +305,7 @@ async fn sends_retried_on_both_instances_reach_a_subscriber_on_the_other_exactly
     );
     let page = b
         .gql_as(
-            Some(&bob),
+            Some(&bob.token),
             "query($c: ID!) { conversation(id: $c) { lastSeq } }",
             json!({ "c": conversation }),
         )

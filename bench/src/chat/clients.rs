@@ -73,7 +73,7 @@ pub(super) async fn create_users(
             email: Set(email.clone()),
             name: Set("Chat bench".into()),
             password_hash: Set(hash.clone()),
-            role: Set(folio::auth::Role::Customer.as_str().into()),
+            role: Set(folio::domain::viewer::Role::Customer),
             created_at: Set(now),
             ..Default::default()
         });

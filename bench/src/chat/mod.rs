@@ -79,7 +79,7 @@ pub async fn run(db: &DatabaseConnection, options: Chat) -> anyhow::Result<()> {
     let (receiver_ids, sender_ids) = create_users(db, &run_id, n, group_count).await?;
     let tokens =
         folio::auth::Tokens::new(options.jwt_secret.as_bytes(), Duration::from_secs(86400));
-    let token = |id: i64| tokens.issue(id, folio::auth::Role::Customer);
+    let token = |id: i64| tokens.issue(id, folio::domain::viewer::Role::Customer);
     let (mut groups, mut receivers) = (Vec::with_capacity(group_count), Vec::with_capacity(n));
     for (members, &sender) in receiver_ids.chunks(size).zip(&sender_ids) {
         let token_of_sender = token(sender)?;

@@ -5,9 +5,10 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, 
 
 mod words;
 
+use folio::domain::isbn;
 use folio::entities::{author, book, book_author, book_category, review, stock, user, warehouse};
 use folio::error::Result;
-use folio::services::{isbn, outbox};
+use folio::services::updates::outbox;
 
 use crate::rng::Rng;
 use words::{ADJECTIVES, CATEGORIES, FIRST_NAMES, LAST_NAMES, NOUNS, TOPICS};
@@ -38,7 +39,7 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
     let mut category_ids = Vec::new();
     for (slug, name) in CATEGORIES {
         category_ids.push(
-            folio::services::book::find_or_create_category(db, slug, name)
+            folio::services::catalog::category::find_or_create_category(db, slug, name)
                 .await?
                 .id,
         );
@@ -53,7 +54,7 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
         let id = match found {
             Some(w) => w.id,
             None => {
-                folio::services::stock::create_warehouse(db, name, region)
+                folio::services::inventory::warehouse::create_warehouse(db, name, region)
                     .await?
                     .id
             }
@@ -75,7 +76,7 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
                 rng.pick(LAST_NAMES)
             )),
             password_hash: Set(hash.clone()),
-            role: Set("CUSTOMER".into()),
+            role: Set(folio::domain::viewer::Role::Customer),
             created_at: Set(now),
         })
         .collect();
