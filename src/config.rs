@@ -142,7 +142,7 @@ pub struct Config {
     pub hold_ttl: Duration,
     /// How often each instance's sweeper looks for lapsed holds.
     pub sweep_interval: Duration,
-    /// How often each instance deducts paid orders' sales from stock (`order::deduct_sold_stock`).
+    /// How often each instance deducts paid orders' sales from stock (`inventory::sale::deduct_sold_stock`).
     /// Short, so that on hand and held read true soon after a sale; an idle pass is one query.
     pub deduct_interval: Duration,
     /// How long an order may stay PENDING_PAYMENT before recovery asks the provider about it. Longer

@@ -19,8 +19,8 @@ use crate::error::Result;
 use crate::payment::SharedProvider;
 use crate::search::SharedIndex;
 use crate::services::chat::beacon;
-use crate::services::commerce::{checkout, order, settlement};
-use crate::services::inventory::hold;
+use crate::services::commerce::{checkout, settlement};
+use crate::services::inventory::{hold, sale};
 use crate::services::updates::{outbox, relay};
 
 /// Releases lapsed cart holds every `sweep_interval`, until shutdown.
@@ -43,7 +43,7 @@ pub fn spawn_hold_sweeper(
     })
 }
 
-/// Deducts paid orders' sales from the stock rows that held them (`order::deduct_sold_stock`) every
+/// Deducts paid orders' sales from the stock rows that held them (`inventory::sale::deduct_sold_stock`) every
 /// `deduct_interval`, until shutdown.
 pub fn spawn_sale_deducter(
     db: DatabaseConnection,
@@ -53,7 +53,7 @@ pub fn spawn_sale_deducter(
     spawn_batch_worker("the sale deducter", interval, shutdown, move || {
         let db = db.clone();
         async move {
-            let deducted = order::deduct_sold_stock(&db).await?;
+            let deducted = sale::deduct_sold_stock(&db).await?;
             metrics::counter!("folio_orders_deducted_total").increment(deducted as u64);
             Ok(deducted)
         }

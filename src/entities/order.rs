@@ -19,7 +19,7 @@ pub struct Model {
     /// The provider's reference for the charge, once there is one.
     pub payment_reference: Option<String>,
     /// Whether the order's units still count in its stock rows' `held`: while it awaits payment,
-    /// and once paid until `services::commerce::order::deduct_sold_stock` takes the sale off on hand.
+    /// and once paid until `services::inventory::sale::deduct_sold_stock` takes the sale off on hand.
     pub holds_stock: bool,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

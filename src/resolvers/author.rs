@@ -21,7 +21,7 @@ impl AuthorQuery {
         let id = parse_id("id", &id).extend()?;
         author::find_author(&state(ctx)?.db, id)
             .await
-            .map(Author)
+            .map(Author::from)
             .extend()
     }
 }

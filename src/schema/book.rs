@@ -12,7 +12,7 @@ use crate::schema::money::Money;
 use crate::schema::review::Review;
 use crate::schema::stock::StockStatus;
 use crate::services::catalog::review;
-use crate::services::inventory::stock;
+use crate::services::inventory::level;
 
 /// A book the store sells.
 pub(crate) struct Book(pub(crate) book::Model);
@@ -77,7 +77,7 @@ impl Book {
             .map_err(gql_error)?
             .unwrap_or_default()
             .into_iter()
-            .map(Author)
+            .map(Author::from)
             .collect())
     }
 
@@ -148,7 +148,7 @@ impl Book {
 /// Units available of a book, through the request's stock loader.
 async fn available(ctx: &Context<'_>, book_id: i64) -> Result<i64> {
     let rows = loaders(ctx)?.stock_of_book.load_one(book_id).await;
-    Ok(stock::available(
+    Ok(level::available(
         &rows.map_err(gql_error)?.unwrap_or_default(),
     ))
 }

@@ -1,10 +1,11 @@
 //! Lists of books: the connection a browse returns, and the filter and order a client asks for.
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Result, ResultExt};
 
 use crate::domain::book::{BookFilter, BookSort};
 use crate::domain::page::Page;
 use crate::entities::book;
 use crate::loaders::prefetch_books;
+use crate::schema::author::Author;
 use crate::schema::book::Book;
 use crate::schema::connection::PageInfo;
 use crate::schema::context::state;
@@ -75,6 +76,23 @@ impl BookConnection {
             .iter()
             .map(|(cursor, book)| BookEdge { cursor, book })
             .collect()
+    }
+}
+
+#[ComplexObject]
+impl Author {
+    /// The author's books in the catalog.
+    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    async fn books(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1..100.")] first: i32,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Order of the books; TITLE by default.")] sort: Option<BookSortInput>,
+    ) -> Result<BookConnection> {
+        let sort = sort.unwrap_or(BookSortInput::Title).into();
+        let filter = BookFilter::by_author(self.author_id);
+        BookConnection::load(ctx, filter, sort, first, after).await
     }
 }
 

@@ -8,7 +8,7 @@ use crate::schema::book::{Book, load_book};
 use crate::schema::context::loaders;
 use crate::schema::money::Money;
 use crate::services::commerce::cart::CartView;
-use crate::services::inventory::stock;
+use crate::services::inventory::level;
 
 /// The signed-in user's cart. Every unit in it is held for the user until `reservedUntil` of its
 /// line; any change to the cart renews every hold.
@@ -115,6 +115,6 @@ impl CartItem {
             .await
             .map_err(gql_error)?
             .unwrap_or_default();
-        Ok(stock::available(&rows) + i64::from(self.0.held))
+        Ok(level::available(&rows) + i64::from(self.0.held))
     }
 }

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::loaders::gql_error;
 use crate::schema::context::{loaders, state};
 use crate::schema::warehouse::Warehouse;
-use crate::services::inventory::stock::available;
+use crate::services::inventory::level::available;
 
 /// Whether a book can be bought now, from its available (on hand minus held) stock.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

@@ -1,12 +1,11 @@
-//! The `User` type and the roles users have.
+//! The `User` type: the roles users have, and whether they are online.
 use async_graphql::{ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject};
 
-use crate::domain::status::PresenceStatus;
 use crate::entities::user;
 use crate::error::Error;
 use crate::loaders::gql_error;
+use crate::presence::UserPresence;
 use crate::schema::context::{loaders, viewer};
-use crate::schema::presence::Presence;
 
 /// A user's role.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -54,7 +53,7 @@ impl User {
             .await
             .map_err(gql_error)?;
         Ok(found.map(Into::into).unwrap_or(Presence {
-            status: PresenceStatus::Offline.into(),
+            status: PresenceStatus::Offline,
             last_seen_at: None,
         }))
     }
@@ -93,4 +92,33 @@ pub(crate) async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<User> {
         .map(User::from)
         .ok_or(Error::NotFound("user"))
         .extend()
+}
+
+/// ONLINE or OFFLINE.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::PresenceStatus")]
+pub(crate) enum PresenceStatus {
+    /// Has at least one subscription connection open.
+    Online,
+    /// Has none (for longer than the grace period).
+    Offline,
+}
+
+/// Whether a user is online.
+#[derive(SimpleObject, Clone, Copy)]
+pub(crate) struct Presence {
+    /// ONLINE while the user has a subscription connection open on any instance; OFFLINE a short
+    /// grace period after the last one closes (or after its instance stops answering).
+    pub(crate) status: PresenceStatus,
+    /// When the user was last online; null while online or if never seen.
+    pub(crate) last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<UserPresence> for Presence {
+    fn from(p: UserPresence) -> Self {
+        Presence {
+            status: p.status.into(),
+            last_seen_at: p.last_seen_at,
+        }
+    }
 }

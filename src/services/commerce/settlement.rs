@@ -44,7 +44,7 @@ pub(crate) async fn charge_with_retries(
 }
 
 /// Step 3, paid: the order's held units are sold; returns whether this call settled it. The sale
-/// is deducted from the stock rows a moment later, with other orders' (`commerce::order::deduct_sold_stock`),
+/// is deducted from the stock rows a moment later, with other orders' (`inventory::sale::deduct_sold_stock`),
 /// so paying does not queue for a popular book's stock row a second time. If the order was settled
 /// otherwise meanwhile (cancelled, or failed by recovery), the charge must not stand: it is refunded.
 pub(crate) async fn settle_paid(

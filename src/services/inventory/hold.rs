@@ -17,7 +17,7 @@ use crate::count_cache::CountCache;
 use crate::db::begin_write;
 use crate::entities::{cart, cart_item, hold, stock};
 use crate::error::{Error, Result};
-use crate::services::inventory::stock::{available, stock_of};
+use crate::services::inventory::level::{adjust_stock, available, stock_of};
 use crate::services::updates::outbox::{self, Change};
 
 /// How many times a hold is planned again when a warehouse's stock changed between reading it and
@@ -99,31 +99,6 @@ fn plan_draws(rows: &[stock::Model], quantity: i32) -> Vec<(i64, i32)> {
         left -= units;
     }
     plan
-}
-
-/// `on_hand += on_hand_delta, held += held_delta` on one stock row, in one statement (either may be
-/// negative or 0; the check constraint keeps both in range). Every unguarded change to a stock row
-/// goes through here: undoing a hold, releasing one, returning an order's units, deducting sales.
-pub(crate) async fn adjust_stock(
-    txn: &impl ConnectionTrait,
-    book_id: i64,
-    warehouse_id: i64,
-    on_hand_delta: i32,
-    held_delta: i32,
-) -> Result<()> {
-    let mut update = stock::Entity::update_many()
-        .filter(stock::Column::BookId.eq(book_id))
-        .filter(stock::Column::WarehouseId.eq(warehouse_id));
-    for (column, delta) in [
-        (stock::Column::OnHand, on_hand_delta),
-        (stock::Column::Held, held_delta),
-    ] {
-        if delta != 0 {
-            update = update.col_expr(column, Expr::col(column).add(delta));
-        }
-    }
-    update.exec(txn).await?;
-    Ok(())
 }
 
 /// Adds units to the cart's hold on one warehouse, creating the hold if new (the hold row only;

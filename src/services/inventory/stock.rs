@@ -1,50 +1,17 @@
-//! The stock of books in warehouses. Available stock is on hand minus held; nothing here ever lets
-//! on hand drop under what carts hold.
+//! Setting the stock of books in warehouses (admins). Available stock is on hand minus held;
+//! nothing here ever lets on hand drop under what carts hold.
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use crate::count_cache::CountCache;
 use crate::db::begin_write;
 use crate::entities::stock;
 use crate::error::{Error, Result};
 use crate::services::catalog::book::find_book;
-use crate::services::commerce::order::deduct_sold_stock_in;
+use crate::services::inventory::level::{available, stock_of};
+use crate::services::inventory::sale::deduct_sold_stock_in;
 use crate::services::inventory::warehouse::find_warehouse;
 use crate::services::updates::outbox::{self, Change};
-
-/// A book's stock rows, by warehouse id.
-pub async fn stock_of(db: &impl ConnectionTrait, book_id: i64) -> Result<Vec<stock::Model>> {
-    Ok(stock::Entity::find()
-        .filter(stock::Column::BookId.eq(book_id))
-        .order_by_asc(stock::Column::WarehouseId)
-        .all(db)
-        .await?)
-}
-
-/// Units available of each of these books, across warehouses, in one query (0 for a book with
-/// no stock).
-pub async fn available_by_book(
-    db: &impl ConnectionTrait,
-    book_ids: &[i64],
-) -> Result<std::collections::HashMap<i64, i64>> {
-    let mut out: std::collections::HashMap<i64, i64> = book_ids.iter().map(|id| (*id, 0)).collect();
-    for row in stock::Entity::find()
-        .filter(stock::Column::BookId.is_in(book_ids.iter().copied()))
-        .all(db)
-        .await?
-    {
-        *out.entry(row.book_id).or_default() += i64::from(row.available());
-    }
-    Ok(out)
-}
-
-/// Units available across warehouses.
-pub fn available(rows: &[stock::Model]) -> i64 {
-    rows.iter().map(|r| i64::from(r.available())).sum()
-}
 
 /// Sets the units on hand of a book in one warehouse. Lowering it under what carts hold there fails
 /// with CONFLICT and changes nothing; a change in available stock is recorded for subscribers.

@@ -12,7 +12,7 @@ use crate::bus::{Delivery, Event, SharedBus, topic};
 use crate::entities::book;
 use crate::error::{Error, Result};
 use crate::services::catalog::book::books_by_ids;
-use crate::services::inventory::stock::available_by_book;
+use crate::services::inventory::level::available_by_book;
 use crate::services::updates::price_watch;
 
 /// A price change as subscribers get it.

@@ -18,7 +18,7 @@ use crate::db::begin_write;
 use crate::entities::{book, outbox_cursor};
 use crate::error::Result;
 use crate::search::{Batch, SharedIndex, load_documents};
-use crate::services::inventory::stock::available_by_book;
+use crate::services::inventory::level::available_by_book;
 use crate::services::updates::outbox::{self, Change};
 
 /// Rows read from the outbox per batch: a pass that applies this many found a backlog.

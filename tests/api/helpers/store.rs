@@ -64,7 +64,7 @@ impl TestApp {
     /// paid orders' sales are deducted (the background pass does it within a moment; this does it
     /// now, so that tests need not wait).
     pub async fn stock_of(&self, book: &str) -> (i64, Vec<(i64, i64)>) {
-        while folio::services::commerce::order::deduct_sold_stock(&self.state().db)
+        while folio::services::inventory::sale::deduct_sold_stock(&self.state().db)
             .await
             .unwrap()
             > 0
@@ -75,11 +75,11 @@ impl TestApp {
     /// The book's available units and (on hand, held) per warehouse, as they are this moment.
     pub async fn stock_as_it_is(&self, book: &str) -> (i64, Vec<(i64, i64)>) {
         let rows =
-            folio::services::inventory::stock::stock_of(&self.state().db, book.parse().unwrap())
+            folio::services::inventory::level::stock_of(&self.state().db, book.parse().unwrap())
                 .await
                 .unwrap();
         (
-            folio::services::inventory::stock::available(&rows),
+            folio::services::inventory::level::available(&rows),
             rows.iter()
                 .map(|r| (i64::from(r.on_hand), i64::from(r.held)))
                 .collect(),
