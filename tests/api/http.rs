@@ -64,6 +64,29 @@ async fn graphql_mistakes_carry_a_code(backend: Backend) {
         let body = app.gql(query, json!({})).await;
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "{query}: {body}");
     }
+    let unknown_operation: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({"query": "query A { me { id } }", "operationName": "B"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(&unknown_operation),
+        "BAD_USER_INPUT",
+        "{unknown_operation}"
+    );
+}
+
+async fn a_document_nested_past_the_parsers_limit_is_too_complex(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Deeper than the parser's recursion limit (32), which refuses it before any depth check.
+    let nested = format!("{{ {} id {} }}", "me { ".repeat(40), "} ".repeat(40));
+    let body = app.gql(&nested, json!({})).await;
+    assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX", "{body}");
 }
 
 async fn deep_costly_or_alias_heavy_operations_are_too_complex(backend: Backend) {
@@ -177,6 +200,7 @@ crate::on_every_backend!(
     a_body_over_the_limit_is_refused_with_413,
     a_body_that_is_not_a_graphql_request_is_a_400_with_a_code,
     graphql_mistakes_carry_a_code,
+    a_document_nested_past_the_parsers_limit_is_too_complex,
     deep_costly_or_alias_heavy_operations_are_too_complex,
     subscriptions_work_over_server_sent_events,
     health_readiness_and_metrics_answer,
