@@ -6,15 +6,15 @@ use folio::config::{ServeArgs, StoreArgs};
 /// Folio: one GraphQL gateway for a bookstore and its real-time chat.
 #[derive(Parser)]
 #[command(name = "folio", version, args_conflicts_with_subcommands = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
     #[command(flatten)]
-    pub serve: ServeArgs,
+    pub(crate) serve: ServeArgs,
 }
 
 #[derive(Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run migrations, then serve GraphQL and the playground (the default).
     Serve(ServeArgs),
     /// Print the GraphQL schema (SDL) to stdout.
@@ -35,7 +35,7 @@ pub enum Command {
 }
 
 #[derive(Subcommand)]
-pub enum UserCommand {
+pub(crate) enum UserCommand {
     /// Create an account.
     Create {
         #[arg(long)]

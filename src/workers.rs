@@ -24,7 +24,7 @@ use crate::services::inventory::{hold, sale};
 use crate::services::updates::{outbox, relay};
 
 /// Releases lapsed cart holds every `sweep_interval`, until shutdown.
-pub fn spawn_hold_sweeper(
+pub(crate) fn spawn_hold_sweeper(
     db: DatabaseConnection,
     counts: Arc<CountCache>,
     interval: Duration,
@@ -45,7 +45,7 @@ pub fn spawn_hold_sweeper(
 
 /// Deducts paid orders' sales from the stock rows that held them (`inventory::sale::deduct_sold_stock`) every
 /// `deduct_interval`, until shutdown.
-pub fn spawn_sale_deducter(
+pub(crate) fn spawn_sale_deducter(
     db: DatabaseConnection,
     interval: Duration,
     shutdown: CancellationToken,
@@ -93,7 +93,7 @@ where
 
 /// Settles orders whose checkout died between charging and recording, at start and every
 /// `recovery_interval`, and forgets idempotency keys and published outbox rows past their time.
-pub fn spawn_payment_recovery(
+pub(crate) fn spawn_payment_recovery(
     db: DatabaseConnection,
     payments: SharedProvider,
     config: Arc<Config>,
@@ -132,7 +132,7 @@ pub fn spawn_payment_recovery(
 
 /// Every `interval`, publishes where each recently active conversation is (`chat::beacon`), so
 /// that a message whose publish was lost reaches subscribers within one interval.
-pub fn spawn_chat_beacon(
+pub(crate) fn spawn_chat_beacon(
     db: DatabaseConnection,
     bus: SharedBus,
     interval: Duration,
@@ -155,7 +155,7 @@ pub fn spawn_chat_beacon(
 /// A failing index (down, full) is retried with backoff; the writes that feed it never wait for it.
 /// Whatever the index applies changed the catalog, maybe on another instance: the count cache
 /// forgets its counts.
-pub fn spawn_search_follower(
+pub(crate) fn spawn_search_follower(
     db: DatabaseConnection,
     index: SharedIndex,
     counts: Arc<CountCache>,
@@ -199,7 +199,7 @@ pub fn spawn_search_follower(
 
 /// Runs the bus relay until `shutdown`: polls every `interval` when idle, goes on at once while
 /// there is a backlog, and backs off while the bus or the database fails.
-pub fn spawn_bus_relay(
+pub(crate) fn spawn_bus_relay(
     db: DatabaseConnection,
     bus: SharedBus,
     interval: Duration,

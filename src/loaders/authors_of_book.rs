@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use super::{LoadError, load_error};
 use crate::entities::{author, book_author};
 
-pub(crate) struct AuthorsOfBook(pub DatabaseConnection);
+pub(crate) struct AuthorsOfBook(pub(crate) DatabaseConnection);
 
 impl Loader<i64> for AuthorsOfBook {
     type Value = Vec<author::Model>;

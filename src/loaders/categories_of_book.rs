@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use super::{LoadError, load_error};
 use crate::entities::{book_category, category};
 
-pub(crate) struct CategoriesOfBook(pub DatabaseConnection);
+pub(crate) struct CategoriesOfBook(pub(crate) DatabaseConnection);
 
 impl Loader<i64> for CategoriesOfBook {
     type Value = Vec<category::Model>;

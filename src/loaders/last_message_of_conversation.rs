@@ -9,7 +9,7 @@ use super::{LoadError, load_error};
 use crate::entities::message;
 
 /// Keys are (conversation id, its last seq).
-pub(crate) struct LastMessageOfConversation(pub DatabaseConnection);
+pub(crate) struct LastMessageOfConversation(pub(crate) DatabaseConnection);
 
 impl Loader<(i64, i64)> for LastMessageOfConversation {
     type Value = message::Model;

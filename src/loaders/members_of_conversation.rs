@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use super::{LoadError, load_error};
 use crate::entities::conversation_member;
 
-pub(crate) struct MembersOfConversation(pub DatabaseConnection);
+pub(crate) struct MembersOfConversation(pub(crate) DatabaseConnection);
 
 impl Loader<i64> for MembersOfConversation {
     type Value = Vec<conversation_member::Model>;

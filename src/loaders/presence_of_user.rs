@@ -8,7 +8,7 @@ use async_graphql::dataloader::Loader;
 use super::LoadError;
 use crate::presence::{Presence, UserPresence};
 
-pub(crate) struct PresenceOfUser(pub Arc<Presence>);
+pub(crate) struct PresenceOfUser(pub(crate) Arc<Presence>);
 
 impl Loader<i64> for PresenceOfUser {
     type Value = UserPresence;

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use super::{LoadError, load_error};
 use crate::entities::stock;
 
-pub(crate) struct StockOfBook(pub DatabaseConnection);
+pub(crate) struct StockOfBook(pub(crate) DatabaseConnection);
 
 impl Loader<i64> for StockOfBook {
     type Value = Vec<stock::Model>;

@@ -9,7 +9,7 @@ use rust_embed::RustEmbed;
 struct Assets;
 
 /// Serves `/` as the playground page and `/assets/…` as its files; anything else is 404.
-pub async fn serve(uri: Uri) -> Response {
+pub(crate) async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
     match Assets::get(path) {

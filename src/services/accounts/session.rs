@@ -8,13 +8,13 @@ use crate::error::Result;
 use crate::services::accounts::user::{NewUser, authenticate, create_user};
 
 /// A signed-in user and the token to send as `Authorization: Bearer <token>`.
-pub struct Session {
-    pub token: String,
-    pub user: user::Model,
+pub(crate) struct Session {
+    pub(crate) token: String,
+    pub(crate) user: user::Model,
 }
 
 /// Opens a customer account and signs it in.
-pub async fn sign_up(
+pub(crate) async fn sign_up(
     db: &impl ConnectionTrait,
     tokens: &Tokens,
     email: String,
@@ -34,7 +34,7 @@ pub async fn sign_up(
 
 /// Signs in with email and password. A wrong email or password fails alike (BAD_USER_INPUT), so
 /// the answer does not tell which emails have accounts.
-pub async fn sign_in(
+pub(crate) async fn sign_in(
     db: &impl ConnectionTrait,
     tokens: &Tokens,
     email: &str,

@@ -9,11 +9,11 @@ use crate::entities::user;
 use crate::error::{Error, Result, is_unique_violation};
 
 /// Shortest password accepted.
-pub const MIN_PASSWORD_LEN: usize = 8;
+pub(crate) const MIN_PASSWORD_LEN: usize = 8;
 /// Longest password accepted (argon2 hashes anything, but nobody types more; this bounds the work).
-pub const MAX_PASSWORD_LEN: usize = 256;
+pub(crate) const MAX_PASSWORD_LEN: usize = 256;
 /// Longest display name accepted.
-pub const MAX_NAME_LEN: usize = 100;
+pub(crate) const MAX_NAME_LEN: usize = 100;
 
 /// What it takes to create an account.
 #[derive(Clone, Debug)]
@@ -73,7 +73,7 @@ pub async fn create_user(db: &impl ConnectionTrait, new: NewUser) -> Result<user
 
 /// The user with this email and password. A wrong password and an unknown email fail alike, so the
 /// answer does not tell which emails have accounts.
-pub async fn authenticate(
+pub(crate) async fn authenticate(
     db: &impl ConnectionTrait,
     email: &str,
     password: &str,
@@ -103,7 +103,7 @@ pub async fn authenticate(
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$4cwhjXf1g3V1b8Q9Cqf8GJ7b7a4D0yZc0r8o0lH9m4Y";
 
 /// The user with this id.
-pub async fn find_user(db: &impl ConnectionTrait, id: i64) -> Result<user::Model> {
+pub(crate) async fn find_user(db: &impl ConnectionTrait, id: i64) -> Result<user::Model> {
     user::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -111,7 +111,10 @@ pub async fn find_user(db: &impl ConnectionTrait, id: i64) -> Result<user::Model
 }
 
 /// These users, in the order asked; ids of no user are left out.
-pub async fn users_by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<user::Model>> {
+pub(crate) async fn users_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<user::Model>> {
     let found = user::Entity::find()
         .filter(user::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -123,12 +126,12 @@ pub async fn users_by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<
 }
 
 /// How many accounts exist.
-pub async fn count_users(db: &impl ConnectionTrait) -> Result<u64> {
+pub(crate) async fn count_users(db: &impl ConnectionTrait) -> Result<u64> {
     Ok(user::Entity::find().count(db).await?)
 }
 
 /// Trims and lower-cases an email and checks that it looks like one.
-pub fn normalize_email(email: &str) -> Result<String> {
+pub(crate) fn normalize_email(email: &str) -> Result<String> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
         && !email.chars().any(char::is_whitespace)

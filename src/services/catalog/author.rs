@@ -5,7 +5,7 @@ use crate::entities::author;
 use crate::error::{Error, Result};
 
 /// The author with this id.
-pub async fn find_author(db: &impl ConnectionTrait, id: i64) -> Result<author::Model> {
+pub(crate) async fn find_author(db: &impl ConnectionTrait, id: i64) -> Result<author::Model> {
     author::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -13,7 +13,7 @@ pub async fn find_author(db: &impl ConnectionTrait, id: i64) -> Result<author::M
 }
 
 /// The author with this name (in any letter case), created if new.
-pub async fn find_or_create_author(
+pub(crate) async fn find_or_create_author(
     db: &impl ConnectionTrait,
     name: &str,
     bio: Option<&str>,

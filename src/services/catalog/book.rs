@@ -19,7 +19,7 @@ use crate::services::catalog::category::{find_or_create_category, name_from_slug
 use crate::services::updates::outbox::{self, Change};
 
 /// The book with this id, unless deleted.
-pub async fn find_book(db: &impl ConnectionTrait, id: i64) -> Result<book::Model> {
+pub(crate) async fn find_book(db: &impl ConnectionTrait, id: i64) -> Result<book::Model> {
     book::Entity::find_by_id(id)
         .filter(book::Column::DeletedAt.is_null())
         .one(db)
@@ -28,7 +28,10 @@ pub async fn find_book(db: &impl ConnectionTrait, id: i64) -> Result<book::Model
 }
 
 /// The book with this ISBN (10 or 13 digits, hyphens and spaces ignored), unless deleted.
-pub async fn find_book_by_isbn(db: &impl ConnectionTrait, input: &str) -> Result<book::Model> {
+pub(crate) async fn find_book_by_isbn(
+    db: &impl ConnectionTrait,
+    input: &str,
+) -> Result<book::Model> {
     let isbn = isbn::parse(input).map_err(|e| Error::bad_input("isbn", e.to_string()))?;
     book::Entity::find()
         .filter(book::Column::Isbn.eq(isbn.as_str()))
@@ -39,7 +42,7 @@ pub async fn find_book_by_isbn(db: &impl ConnectionTrait, input: &str) -> Result
 }
 
 /// These books, deleted ones included (orders and carts still show them), by id.
-pub async fn books_by_ids(
+pub(crate) async fn books_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, book::Model>> {
@@ -53,7 +56,7 @@ pub async fn books_by_ids(
 }
 
 /// Creates a book; authors and categories named for the first time are created with it.
-pub async fn create_book(
+pub(crate) async fn create_book(
     db: &DatabaseConnection,
     counts: &CountCache,
     input: BookInput,
@@ -125,7 +128,7 @@ pub async fn create_book(
 }
 
 /// Updates the given fields of a book. A real price change also records a `PriceChanged`.
-pub async fn update_book(
+pub(crate) async fn update_book(
     db: &DatabaseConnection,
     counts: &CountCache,
     id: i64,
@@ -218,7 +221,11 @@ pub async fn update_book(
 }
 
 /// Hides a book from browse and search; its orders and reviews stay intact.
-pub async fn delete_book(db: &DatabaseConnection, counts: &CountCache, id: i64) -> Result<()> {
+pub(crate) async fn delete_book(
+    db: &DatabaseConnection,
+    counts: &CountCache,
+    id: i64,
+) -> Result<()> {
     let txn = begin_write(db).await?;
     let current = book::Entity::find_by_id(id)
         .filter(book::Column::DeletedAt.is_null())

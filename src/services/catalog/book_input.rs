@@ -5,23 +5,23 @@ use crate::error::{Error, Result};
 
 /// What a book is made of, as an admin enters it. `None` in an update leaves the field as it is.
 #[derive(Clone, Debug, Default)]
-pub struct BookInput {
-    pub isbn: Option<String>,
-    pub title: Option<String>,
-    pub subtitle: Option<String>,
-    pub description: Option<String>,
-    pub price: Option<String>,
-    pub currency: Option<String>,
-    pub author_names: Option<Vec<String>>,
-    pub category_slugs: Option<Vec<String>>,
-    pub publisher: Option<String>,
-    pub published_year: Option<i32>,
-    pub page_count: Option<i32>,
-    pub keywords: Option<Vec<String>>,
+pub(crate) struct BookInput {
+    pub(crate) isbn: Option<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) subtitle: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) price: Option<String>,
+    pub(crate) currency: Option<String>,
+    pub(crate) author_names: Option<Vec<String>>,
+    pub(crate) category_slugs: Option<Vec<String>>,
+    pub(crate) publisher: Option<String>,
+    pub(crate) published_year: Option<i32>,
+    pub(crate) page_count: Option<i32>,
+    pub(crate) keywords: Option<Vec<String>>,
 }
 
 /// Oldest publication year accepted (clay tablets aside).
-pub const MIN_YEAR: i32 = -3000;
+pub(crate) const MIN_YEAR: i32 = -3000;
 
 pub(crate) fn text(field: &str, value: &str, max: usize, required: bool) -> Result<String> {
     let value = value.trim();

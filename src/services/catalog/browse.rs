@@ -15,7 +15,7 @@ use crate::error::Result;
 const LARGE_SHELF: u64 = 2_000;
 
 /// A page of books matching `filter` in `sort` order, after `after`.
-pub async fn browse(
+pub(crate) async fn browse(
     db: &impl ConnectionTrait,
     counts: &CountCache,
     filter: &BookFilter,
@@ -45,7 +45,7 @@ pub async fn page_with_plan(
 }
 
 /// How many books match `filter`: from the cache while it knows, counted (and remembered) otherwise.
-pub async fn count_books(
+pub(crate) async fn count_books(
     db: &impl ConnectionTrait,
     counts: &CountCache,
     filter: &BookFilter,

@@ -11,15 +11,15 @@ use crate::error::{Error, Result};
 
 /// A category with the number of books on its shelf.
 #[derive(Clone, Debug, FromQueryResult)]
-pub struct CategoryCount {
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-    pub book_count: i64,
+pub(crate) struct CategoryCount {
+    pub(crate) id: i64,
+    pub(crate) slug: String,
+    pub(crate) name: String,
+    pub(crate) book_count: i64,
 }
 
 /// Every category, by name, with its number of (not deleted) books, in one statement.
-pub async fn categories(db: &impl ConnectionTrait) -> Result<Vec<CategoryCount>> {
+pub(crate) async fn categories(db: &impl ConnectionTrait) -> Result<Vec<CategoryCount>> {
     let counts = category::Entity::find()
         .select_only()
         .column(category::Column::Id)
@@ -40,7 +40,7 @@ pub async fn categories(db: &impl ConnectionTrait) -> Result<Vec<CategoryCount>>
 }
 
 /// The categories with these ids (those that exist).
-pub async fn categories_by_ids(
+pub(crate) async fn categories_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<Vec<category::Model>> {
@@ -51,7 +51,7 @@ pub async fn categories_by_ids(
 }
 
 /// "science-fiction" → "Science fiction": the name a category gets when a book creates it.
-pub fn name_from_slug(slug: &str) -> String {
+pub(crate) fn name_from_slug(slug: &str) -> String {
     let words = slug.replace('-', " ");
     let mut chars = words.chars();
     match chars.next() {

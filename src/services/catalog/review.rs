@@ -15,15 +15,15 @@ use crate::services::catalog::book::find_book;
 
 /// A review as a reader writes it.
 #[derive(Clone, Debug)]
-pub struct ReviewInput {
-    pub book_id: i64,
-    pub rating: i32,
-    pub title: Option<String>,
-    pub body: Option<String>,
+pub(crate) struct ReviewInput {
+    pub(crate) book_id: i64,
+    pub(crate) rating: i32,
+    pub(crate) title: Option<String>,
+    pub(crate) body: Option<String>,
 }
 
 /// Adds or replaces `user_id`'s review of the book.
-pub async fn add_review(
+pub(crate) async fn add_review(
     db: &DatabaseConnection,
     user_id: i64,
     input: ReviewInput,
@@ -143,7 +143,7 @@ async fn write_review(
 }
 
 /// A page of a book's reviews, newest first.
-pub async fn reviews_of(
+pub(crate) async fn reviews_of(
     db: &impl ConnectionTrait,
     book_id: i64,
     first: i32,
@@ -161,7 +161,7 @@ pub async fn reviews_of(
 }
 
 /// How many reviews a book has.
-pub async fn count_reviews(db: &impl ConnectionTrait, book_id: i64) -> Result<u64> {
+pub(crate) async fn count_reviews(db: &impl ConnectionTrait, book_id: i64) -> Result<u64> {
     use sea_orm::PaginatorTrait;
     Ok(review::Entity::find()
         .filter(review::Column::BookId.eq(book_id))

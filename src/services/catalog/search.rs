@@ -16,7 +16,7 @@ use crate::services::catalog::category::categories_by_ids;
 const MAX_QUERY_LEN: usize = 200;
 
 /// What the index found for one page of a search, before its books are read.
-pub struct Found {
+pub(crate) struct Found {
     /// Position of the first hit in the whole ranking.
     offset: usize,
     results: SearchResults,
@@ -24,27 +24,27 @@ pub struct Found {
 
 impl Found {
     /// The ids of the books on the page, best first.
-    pub fn book_ids(&self) -> Vec<i64> {
+    pub(crate) fn book_ids(&self) -> Vec<i64> {
         self.results.hits.iter().map(|(id, _)| *id).collect()
     }
 }
 
 /// A page of search results with its books and its facets' categories.
-pub struct SearchPage {
+pub(crate) struct SearchPage {
     /// The books on this page that still exist, with their scores, best first.
-    pub hits: Vec<(book::Model, f32)>,
+    pub(crate) hits: Vec<(book::Model, f32)>,
     /// Position of the first hit in the whole ranking.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// How many books match in all.
-    pub total: u64,
-    pub has_next_page: bool,
+    pub(crate) total: u64,
+    pub(crate) has_next_page: bool,
     /// Matching books per category, over the whole match set, most first.
-    pub facets: Vec<(category::Model, u64)>,
+    pub(crate) facets: Vec<(category::Model, u64)>,
 }
 
 /// One page of the books matching `text`, best first, with the total and category facets, as the
 /// index knows them: [`read_hits`] reads the books.
-pub async fn search_books(
+pub(crate) async fn search_books(
     index: &dyn SearchIndex,
     text: &str,
     filter: BookFilter,
@@ -75,7 +75,7 @@ pub async fn search_books(
 
 /// The page of `found` with its books and facet categories, read at once. The index may briefly
 /// still hold a book deleted a moment ago: it is left out.
-pub async fn read_hits(db: &impl ConnectionTrait, found: Found) -> Result<SearchPage> {
+pub(crate) async fn read_hits(db: &impl ConnectionTrait, found: Found) -> Result<SearchPage> {
     let Found { offset, results } = found;
     let ids: Vec<i64> = results.hits.iter().map(|(id, _)| *id).collect();
     let category_ids: Vec<i64> = results.facets.iter().map(|(id, _)| *id).collect();
@@ -110,7 +110,11 @@ pub async fn read_hits(db: &impl ConnectionTrait, found: Found) -> Result<Search
 }
 
 /// Type-ahead suggestions for `prefix`, best first.
-pub async fn suggest(index: &dyn SearchIndex, prefix: &str, first: i32) -> Result<Vec<Suggestion>> {
+pub(crate) async fn suggest(
+    index: &dyn SearchIndex,
+    prefix: &str,
+    first: i32,
+) -> Result<Vec<Suggestion>> {
     let prefix = prefix.trim();
     if prefix.chars().count() > MAX_QUERY_LEN {
         return Err(Error::bad_input(

@@ -13,7 +13,10 @@ const BEACON_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
 
 /// Publishes the `last_seq` of every conversation active within the window: one query, one event
 /// per active conversation. Returns how many it published.
-pub async fn publish_positions(db: &DatabaseConnection, bus: &dyn EventBus) -> Result<usize> {
+pub(crate) async fn publish_positions(
+    db: &DatabaseConnection,
+    bus: &dyn EventBus,
+) -> Result<usize> {
     let since = chrono::Utc::now() - BEACON_WINDOW;
     let active: Vec<(i64, i64)> = conversation::Entity::find()
         .select_only()

@@ -18,12 +18,12 @@ use crate::entities::{conversation, conversation_member, user};
 use crate::error::{Error, Result};
 
 /// Most members a conversation may have.
-pub const MAX_MEMBERS: usize = 200;
+pub(crate) const MAX_MEMBERS: usize = 200;
 
 /// Starts a conversation between `creator` and `member_ids` (the others). Exactly one other member
 /// makes a DIRECT conversation, the same one however often it is asked for (a title is ignored
 /// there); more make a GROUP.
-pub async fn create_conversation(
+pub(crate) async fn create_conversation(
     db: &DatabaseConnection,
     bus: &dyn EventBus,
     creator: i64,
@@ -129,7 +129,10 @@ async fn announce_membership(
 }
 
 /// The conversation with this id (NOT_FOUND if none).
-pub async fn find_conversation(db: &impl ConnectionTrait, id: i64) -> Result<conversation::Model> {
+pub(crate) async fn find_conversation(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<conversation::Model> {
     conversation::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -138,7 +141,7 @@ pub async fn find_conversation(db: &impl ConnectionTrait, id: i64) -> Result<con
 
 /// The conversation and `user_id`'s membership of it: NOT_FOUND if there is no such conversation,
 /// FORBIDDEN if the user is not a member.
-pub async fn membership(
+pub(crate) async fn membership(
     db: &impl ConnectionTrait,
     conversation_id: i64,
     user_id: i64,
@@ -152,7 +155,7 @@ pub async fn membership(
 }
 
 /// The members of a conversation, by when they joined.
-pub async fn members_of(
+pub(crate) async fn members_of(
     db: &impl ConnectionTrait,
     conversation_id: i64,
 ) -> Result<Vec<conversation_member::Model>> {
@@ -166,7 +169,7 @@ pub async fn members_of(
 
 /// Adds users to a GROUP conversation `by` is in. New members start with everything so far counted
 /// as read (the history stays theirs to scroll). Adding a member twice changes nothing.
-pub async fn add_members(
+pub(crate) async fn add_members(
     db: &DatabaseConnection,
     bus: &dyn EventBus,
     by: i64,
@@ -226,7 +229,7 @@ pub async fn add_members(
 }
 
 /// `user_id` leaves the conversation: no more reading, sending or receiving there.
-pub async fn leave_conversation(
+pub(crate) async fn leave_conversation(
     db: &DatabaseConnection,
     bus: &dyn EventBus,
     user_id: i64,
@@ -241,7 +244,7 @@ pub async fn leave_conversation(
 }
 
 /// A page of the user's conversations, newest activity first (see `activity_cursor`).
-pub async fn conversations_of(
+pub(crate) async fn conversations_of(
     db: &impl ConnectionTrait,
     user_id: i64,
     first: i32,
@@ -277,7 +280,7 @@ pub async fn conversations_of(
 }
 
 /// How many conversations the user is in.
-pub async fn count_conversations(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
+pub(crate) async fn count_conversations(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
     Ok(conversation_member::Entity::find()
         .filter(conversation_member::Column::UserId.eq(user_id))
         .count(db)

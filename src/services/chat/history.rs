@@ -9,32 +9,32 @@ use crate::services::chat::conversation::membership;
 
 /// Which page of history to read. Cursors are seqs.
 #[derive(Clone, Debug, Default)]
-pub struct HistoryQuery {
-    pub first: Option<i32>,
-    pub after: Option<String>,
-    pub last: Option<i32>,
-    pub before: Option<String>,
+pub(crate) struct HistoryQuery {
+    pub(crate) first: Option<i32>,
+    pub(crate) after: Option<String>,
+    pub(crate) last: Option<i32>,
+    pub(crate) before: Option<String>,
     /// Only messages sent at or after this time.
-    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) since: Option<chrono::DateTime<chrono::Utc>>,
     /// Only messages sent before this time.
-    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A page of history in seq order.
 #[derive(Clone, Debug)]
-pub struct HistoryPage {
-    pub messages: Vec<message::Model>,
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
+pub(crate) struct HistoryPage {
+    pub(crate) messages: Vec<message::Model>,
+    pub(crate) has_next_page: bool,
+    pub(crate) has_previous_page: bool,
 }
 
 /// Most messages one page may ask for; and how many a page without `first` or `last` holds.
-pub const MAX_PAGE: i32 = 100;
+pub(crate) const MAX_PAGE: i32 = 100;
 const DEFAULT_PAGE: i32 = 20;
 
 /// A page of a conversation's history for a member: forward with `first`/`after`, or the newest
 /// page first with `last`/`before` (the default: the last 20); `since`/`until` narrow it in time.
-pub async fn history(
+pub(crate) async fn history(
     db: &impl ConnectionTrait,
     viewer: i64,
     conversation_id: i64,

@@ -12,11 +12,11 @@ use crate::error::{Error, Result, is_unique_violation};
 use crate::services::chat::conversation::membership;
 
 /// Longest message body, in characters.
-pub const MAX_BODY: usize = 4000;
+pub(crate) const MAX_BODY: usize = 4000;
 
 /// The status of `message` given the conversation's members (the sender's own watermarks do not
 /// count; a conversation the others all left stays SENT).
-pub fn status_of(
+pub(crate) fn status_of(
     message: &message::Model,
     members: &[conversation_member::Model],
 ) -> MessageStatus {
@@ -37,7 +37,7 @@ pub fn status_of(
 
 /// Checks and normalises a body: trimmed, 1..=4000 characters, no control characters but newlines
 /// and tabs (a Windows line ending becomes a newline).
-pub fn clean_body(body: &str) -> Result<String> {
+pub(crate) fn clean_body(body: &str) -> Result<String> {
     let body = body.replace("\r\n", "\n");
     let body = body.trim();
     let length = body.chars().count();

@@ -13,7 +13,7 @@ use crate::presence::{Presence, UserPresence};
 
 /// Presence changes of these users from now on. After a bus gap their presence is read again and
 /// what changed meanwhile is sent; if it cannot be read, the stream ends with an error.
-pub async fn presence_changes(
+pub(crate) async fn presence_changes(
     presence: &Arc<Presence>,
     bus: &SharedBus,
     user_ids: Vec<i64>,

@@ -13,7 +13,7 @@ use crate::services::chat::conversation::{members_of, membership};
 
 /// Which watermark to move.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Watermark {
+pub(crate) enum Watermark {
     Delivered,
     Read,
 }
@@ -21,7 +21,7 @@ pub enum Watermark {
 /// Moves the member's watermark forward to `seq` (a lower one is ignored, a higher one than the
 /// newest message is clamped; reading implies delivery) and tells the conversation's subscribers
 /// when it moved. Returns the member's watermarks.
-pub async fn mark(
+pub(crate) async fn mark(
     db: &DatabaseConnection,
     bus: &dyn EventBus,
     user_id: i64,
@@ -77,17 +77,17 @@ pub async fn mark(
 
 /// A member's watermarks after they moved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Receipt {
-    pub conversation_id: i64,
-    pub user_id: i64,
-    pub last_delivered_seq: i64,
-    pub last_read_seq: i64,
+pub(crate) struct Receipt {
+    pub(crate) conversation_id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) last_delivered_seq: i64,
+    pub(crate) last_read_seq: i64,
 }
 
 /// Receipts of a conversation for a member, from now on; ends when the member leaves. On a gap the
 /// members' watermarks are read again and those that moved are sent; if they cannot be read, the
 /// stream ends with an error rather than go on with a hole. FORBIDDEN for non-members.
-pub async fn receipts(
+pub(crate) async fn receipts(
     db: DatabaseConnection,
     bus: &SharedBus,
     viewer: i64,

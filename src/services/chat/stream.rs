@@ -30,7 +30,7 @@ const CATCH_UP_PAGE: u64 = 200;
 
 /// A message as a stream hands it out, with the members to derive its status from: read once per
 /// batch for stored messages, none for a new one (nobody else can have it yet: it is SENT).
-pub type Streamed = (message::Model, Arc<Vec<conversation_member::Model>>);
+pub(crate) type Streamed = (message::Model, Arc<Vec<conversation_member::Model>>);
 
 /// New messages for `viewer`. With `conversation_id`: that conversation's (members only, FORBIDDEN
 /// otherwise, checked now), and with `after_seq` every stored message after it first; the stream

@@ -17,7 +17,7 @@ use crate::throttle::Throttle;
 const THROTTLE: Duration = Duration::from_secs(1);
 
 /// A member says they are (or stopped) typing. Members only.
-pub async fn set_typing(
+pub(crate) async fn set_typing(
     db: &DatabaseConnection,
     bus: &dyn EventBus,
     throttle: &Throttle,
@@ -41,7 +41,7 @@ pub async fn set_typing(
 
 /// Who is typing in a conversation, for a member (their own typing is not sent back to them);
 /// ends when the member leaves. FORBIDDEN for non-members.
-pub async fn typing(
+pub(crate) async fn typing(
     db: DatabaseConnection,
     bus: &SharedBus,
     viewer: i64,

@@ -17,17 +17,17 @@ use crate::error::{Error, Result};
 use crate::services::inventory::hold::{hold_units, record_stock_changes, release_units};
 
 /// Most units of one book a cart may hold.
-pub const MAX_QUANTITY: i32 = 1000;
+pub(crate) const MAX_QUANTITY: i32 = 1000;
 
 /// A cart and its lines, oldest line first.
 #[derive(Clone, Debug)]
-pub struct CartView {
-    pub cart: cart::Model,
-    pub items: Vec<cart_item::Model>,
+pub(crate) struct CartView {
+    pub(crate) cart: cart::Model,
+    pub(crate) items: Vec<cart_item::Model>,
 }
 
 /// The user's cart as it is (reading never renews or takes holds).
-pub async fn cart_of(db: &impl ConnectionTrait, user_id: i64) -> Result<CartView> {
+pub(crate) async fn cart_of(db: &impl ConnectionTrait, user_id: i64) -> Result<CartView> {
     let cart = match cart::Entity::find()
         .filter(cart::Column::UserId.eq(user_id))
         .one(db)
@@ -57,7 +57,7 @@ async fn lines_of(db: &impl ConnectionTrait, cart_id: i64) -> Result<Vec<cart_it
 
 /// Adds `quantity` units of a book to the cart and holds them. OUT_OF_STOCK (changing nothing) when
 /// fewer are available.
-pub async fn add_to_cart(
+pub(crate) async fn add_to_cart(
     db: &DatabaseConnection,
     counts: &CountCache,
     user_id: i64,
@@ -85,7 +85,7 @@ pub async fn add_to_cart(
 }
 
 /// Sets the line to `quantity` units (0 removes it), holding or releasing the difference.
-pub async fn set_quantity(
+pub(crate) async fn set_quantity(
     db: &DatabaseConnection,
     counts: &CountCache,
     user_id: i64,
@@ -103,7 +103,7 @@ pub async fn set_quantity(
 }
 
 /// Removes the book from the cart and releases what its line held.
-pub async fn remove_from_cart(
+pub(crate) async fn remove_from_cart(
     db: &DatabaseConnection,
     counts: &CountCache,
     user_id: i64,

@@ -23,7 +23,7 @@ use crate::services::inventory::hold::record_stock_changes;
 use crate::services::inventory::level::adjust_stock;
 
 /// The order, if `viewer` may see it: its owner or an admin (FORBIDDEN for anyone else).
-pub async fn find_order_for(
+pub(crate) async fn find_order_for(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     order_id: i64,
@@ -40,7 +40,10 @@ pub async fn find_order_for(
 }
 
 /// An order's lines, in the order they were bought.
-pub async fn items_of(db: &impl ConnectionTrait, order_id: i64) -> Result<Vec<order_item::Model>> {
+pub(crate) async fn items_of(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+) -> Result<Vec<order_item::Model>> {
     Ok(order_item::Entity::find()
         .filter(order_item::Column::OrderId.eq(order_id))
         .order_by_asc(order_item::Column::BookId)
@@ -49,7 +52,7 @@ pub async fn items_of(db: &impl ConnectionTrait, order_id: i64) -> Result<Vec<or
 }
 
 /// A page of the user's orders, newest first; the cursor is the last order's id.
-pub async fn orders_of(
+pub(crate) async fn orders_of(
     db: &impl ConnectionTrait,
     user_id: i64,
     first: i32,
@@ -68,7 +71,7 @@ pub async fn orders_of(
 }
 
 /// How many orders the user has.
-pub async fn count_orders(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
+pub(crate) async fn count_orders(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
     Ok(order::Entity::find()
         .filter(order::Column::UserId.eq(user_id))
         .count(db)
@@ -78,7 +81,7 @@ pub async fn count_orders(db: &impl ConnectionTrait, user_id: i64) -> Result<u64
 /// Cancels an order: a PAID one is refunded and its stock goes back on the shelf; a PENDING_PAYMENT
 /// one is cancelled and its held stock released (should its charge still land, settling refunds
 /// it). Any other status is final (CONFLICT).
-pub async fn cancel_order(
+pub(crate) async fn cancel_order(
     db: &DatabaseConnection,
     counts: &CountCache,
     provider: &dyn PaymentProvider,

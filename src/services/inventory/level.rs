@@ -17,7 +17,7 @@ pub async fn stock_of(db: &impl ConnectionTrait, book_id: i64) -> Result<Vec<sto
 
 /// Units available of each of these books, across warehouses, in one query (0 for a book with
 /// no stock).
-pub async fn available_by_book(
+pub(crate) async fn available_by_book(
     db: &impl ConnectionTrait,
     book_ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, i64>> {

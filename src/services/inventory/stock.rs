@@ -15,7 +15,7 @@ use crate::services::updates::outbox::{self, Change};
 
 /// Sets the units on hand of a book in one warehouse. Lowering it under what carts hold there fails
 /// with CONFLICT and changes nothing; a change in available stock is recorded for subscribers.
-pub async fn set_stock(
+pub(crate) async fn set_stock(
     db: &DatabaseConnection,
     counts: &CountCache,
     book_id: i64,

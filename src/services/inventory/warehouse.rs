@@ -5,7 +5,7 @@ use crate::entities::warehouse;
 use crate::error::{Error, Result, is_unique_violation};
 
 /// Every warehouse, by name.
-pub async fn warehouses(db: &impl ConnectionTrait) -> Result<Vec<warehouse::Model>> {
+pub(crate) async fn warehouses(db: &impl ConnectionTrait) -> Result<Vec<warehouse::Model>> {
     Ok(warehouse::Entity::find()
         .order_by_asc(warehouse::Column::Name)
         .all(db)
@@ -44,7 +44,7 @@ pub async fn create_warehouse(
 }
 
 /// The warehouse with this id.
-pub async fn find_warehouse(db: &impl ConnectionTrait, id: i64) -> Result<warehouse::Model> {
+pub(crate) async fn find_warehouse(db: &impl ConnectionTrait, id: i64) -> Result<warehouse::Model> {
     warehouse::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -4,10 +4,10 @@ use crate::bus::{Event, EventBus, topic};
 use crate::error::{Error, Result};
 
 /// Longest announcement accepted.
-pub const MAX_ANNOUNCEMENT_LEN: usize = 500;
+pub(crate) const MAX_ANNOUNCEMENT_LEN: usize = 500;
 
 /// Broadcasts `message` from `author_id` to every `announcements` subscriber on every instance.
-pub async fn announce(bus: &dyn EventBus, author_id: i64, message: &str) -> Result<Event> {
+pub(crate) async fn announce(bus: &dyn EventBus, author_id: i64, message: &str) -> Result<Event> {
     let message = message.trim();
     if message.is_empty() {
         return Err(Error::bad_input("message", "must not be empty"));

@@ -17,24 +17,24 @@ use crate::services::updates::price_watch;
 
 /// A price change as subscribers get it.
 #[derive(Clone, Debug)]
-pub struct PriceUpdate {
-    pub book: book::Model,
-    pub old_minor: i64,
-    pub new_minor: i64,
-    pub currency: String,
-    pub changed_at: chrono::DateTime<chrono::Utc>,
+pub(crate) struct PriceUpdate {
+    pub(crate) book: book::Model,
+    pub(crate) old_minor: i64,
+    pub(crate) new_minor: i64,
+    pub(crate) currency: String,
+    pub(crate) changed_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A stock change as subscribers get it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StockUpdate {
-    pub book_id: i64,
-    pub available: i64,
+pub(crate) struct StockUpdate {
+    pub(crate) book_id: i64,
+    pub(crate) available: i64,
 }
 
 /// Whose price changes a subscriber wants.
 #[derive(Clone, Debug)]
-pub enum PriceInterest {
+pub(crate) enum PriceInterest {
     /// These books.
     Books(HashSet<i64>),
     /// Whatever books this user watches at the time of the change.
@@ -70,7 +70,7 @@ fn interrupted(what: &str, cause: Error) -> Error {
 }
 
 /// Price changes for `interest`, from the moment of the call.
-pub fn price_updates(
+pub(crate) fn price_updates(
     db: DatabaseConnection,
     bus: &SharedBus,
     interest: PriceInterest,
@@ -204,7 +204,7 @@ async fn current_prices(
 }
 
 /// Changes of available stock of `book_ids`, from the moment of the call.
-pub fn stock_updates(
+pub(crate) fn stock_updates(
     db: DatabaseConnection,
     bus: &SharedBus,
     book_ids: Vec<i64>,

@@ -62,7 +62,7 @@ pub async fn record(txn: &impl ConnectionTrait, change: &Change) -> Result<()> {
 /// consumer stops before a gap until the row after it is this old; by then the transaction that
 /// took the missing id has committed or rolled back (a rolled-back id never appears). Rows are
 /// written just before their transaction commits, so two seconds is ample.
-pub const COMMIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+pub(crate) const COMMIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Up to `limit` changes after `after`, in log order, stopping before an id gap younger than
 /// [`COMMIT_GRACE`]. Rows a newer version wrote in a shape this one cannot read are skipped (with a

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::services::catalog::book::find_book;
 
 /// Watches the book's price (watching it again changes nothing); returns the watch.
-pub async fn watch_price(
+pub(crate) async fn watch_price(
     db: &impl ConnectionTrait,
     user_id: i64,
     book_id: i64,
@@ -29,7 +29,11 @@ pub async fn watch_price(
 }
 
 /// Stops watching; returns whether there was a watch.
-pub async fn unwatch_price(db: &impl ConnectionTrait, user_id: i64, book_id: i64) -> Result<bool> {
+pub(crate) async fn unwatch_price(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    book_id: i64,
+) -> Result<bool> {
     Ok(price_watch::Entity::delete_by_id((user_id, book_id))
         .exec(db)
         .await?
@@ -38,7 +42,7 @@ pub async fn unwatch_price(db: &impl ConnectionTrait, user_id: i64, book_id: i64
 }
 
 /// The user's watches, newest first.
-pub async fn watches_of(
+pub(crate) async fn watches_of(
     db: &impl ConnectionTrait,
     user_id: i64,
 ) -> Result<Vec<price_watch::Model>> {
@@ -51,7 +55,11 @@ pub async fn watches_of(
 }
 
 /// Whether the user watches the book.
-pub async fn is_watching(db: &impl ConnectionTrait, user_id: i64, book_id: i64) -> Result<bool> {
+pub(crate) async fn is_watching(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    book_id: i64,
+) -> Result<bool> {
     Ok(price_watch::Entity::find_by_id((user_id, book_id))
         .one(db)
         .await?

@@ -22,7 +22,7 @@ use crate::services::inventory::level::available_by_book;
 use crate::services::updates::outbox::{self, Change};
 
 /// Rows read from the outbox per batch: a pass that applies this many found a backlog.
-pub const BATCH: u64 = 500;
+pub(crate) const BATCH: u64 = 500;
 
 /// Applies the outbox rows after the index's cursor, one batch; returns how many rows it applied.
 /// An index that was away while the rows it needed were pruned (`outbox::prune`) is rebuilt
@@ -34,7 +34,11 @@ pub async fn catch_up_once(db: &DatabaseConnection, index: &SharedIndex) -> Resu
 /// [`catch_up_once`]; `first` says this is a first pass (the follower's, or its first since an
 /// error), when the index may have been away for long. Later passes of a follower that keeps up
 /// cannot fall behind pruning, which only takes rows older than `FOLIO_OUTBOX_RETENTION`.
-pub async fn catch_up(db: &DatabaseConnection, index: &SharedIndex, first: bool) -> Result<usize> {
+pub(crate) async fn catch_up(
+    db: &DatabaseConnection,
+    index: &SharedIndex,
+    first: bool,
+) -> Result<usize> {
     let cursor = index.cursor().await?;
     let rows = outbox::read_after(db, cursor, BATCH).await?;
     // Only where the log does not go on right after the cursor can rows have been pruned. A read
@@ -145,7 +149,7 @@ pub const BUS_CONSUMER: &str = "bus";
 
 /// Starts the bus relay's cursor at the end of the log, if it has none yet: a new deployment does
 /// not replay old price and stock changes to today's subscribers.
-pub async fn init_bus_cursor(db: &DatabaseConnection) -> Result<()> {
+pub(crate) async fn init_bus_cursor(db: &DatabaseConnection) -> Result<()> {
     if outbox_cursor::Entity::find_by_id(BUS_CONSUMER.to_owned())
         .one(db)
         .await?
@@ -174,7 +178,7 @@ pub async fn init_bus_cursor(db: &DatabaseConnection) -> Result<()> {
 /// with the available count read now: a hot book that 200 carts touch in a batch costs its
 /// subscribers one event, not 200, and a batch whose changes cancel out (or that only turned held
 /// units into sold ones) sends nothing. `last_stock` remembers what this relay last sent per book.
-pub async fn publish_once(
+pub(crate) async fn publish_once(
     db: &DatabaseConnection,
     bus: &dyn EventBus,
     last_stock: &mut HashMap<i64, i64>,

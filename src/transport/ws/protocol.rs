@@ -8,7 +8,7 @@ use crate::transport::GraphQLBody;
 
 /// The two subprotocols spoken on `/graphql`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     /// `graphql-transport-ws`, the current one.
     TransportWs,
     /// `graphql-ws`, the legacy subscriptions-transport-ws.
@@ -26,14 +26,14 @@ impl Protocol {
 
 /// Close codes of graphql-transport-ws (also used for the legacy protocol).
 pub(super) mod close {
-    pub const GOING_AWAY: u16 = 1001;
-    pub const BAD_REQUEST: u16 = 4400;
-    pub const UNAUTHORIZED: u16 = 4401;
-    pub const FORBIDDEN: u16 = 4403;
-    pub const SUBPROTOCOL_NOT_ACCEPTABLE: u16 = 4406;
-    pub const INIT_TIMEOUT: u16 = 4408;
-    pub const DUPLICATE_SUBSCRIBER: u16 = 4409;
-    pub const TOO_MANY_INITS: u16 = 4429;
+    pub(crate) const GOING_AWAY: u16 = 1001;
+    pub(crate) const BAD_REQUEST: u16 = 4400;
+    pub(crate) const UNAUTHORIZED: u16 = 4401;
+    pub(crate) const FORBIDDEN: u16 = 4403;
+    pub(crate) const SUBPROTOCOL_NOT_ACCEPTABLE: u16 = 4406;
+    pub(crate) const INIT_TIMEOUT: u16 = 4408;
+    pub(crate) const DUPLICATE_SUBSCRIBER: u16 = 4409;
+    pub(crate) const TOO_MANY_INITS: u16 = 4429;
 }
 
 /// A close frame with `code` and `reason`.
