@@ -21,6 +21,7 @@ use elasticsearch::{
 };
 use serde_json::{Value, json};
 
+use super::suggestion::SuggestionRanking;
 use super::{Batch, BookDocument, SearchIndex, SearchRequest, SearchResults, Suggestion, words};
 use crate::domain::book::BookFilter;
 use crate::domain::isbn;
@@ -289,13 +290,12 @@ impl ElasticIndex {
         prefix: &str,
         limit: usize,
     ) -> anyhow::Result<Vec<Suggestion>> {
-        let typed = words(prefix);
-        let Some((last, rest)) = typed.split_last() else {
+        let Some(mut ranking) = SuggestionRanking::for_prefix(prefix) else {
             return Ok(Vec::new());
         };
         // Earlier words whole, the last one as a prefix, all of them in the same field.
         let prefix_of = |field: &str| {
-            let query = json!({ "query": typed.join(" "), "operator": "and" });
+            let query = json!({ "query": ranking.words().join(" "), "operator": "and" });
             json!({ "match_bool_prefix": { field: query } })
         };
         let body = json!({
@@ -307,68 +307,23 @@ impl ElasticIndex {
             } },
         });
         let reply = self.query("suggest", body).await?;
-        let wanted = prefix.trim().to_lowercase();
-        let mut authors: Vec<(bool, Suggestion)> = Vec::new();
-        let mut titles: Vec<(bool, Suggestion)> = Vec::new();
         for hit in hits(&reply) {
             let source = &hit["_source"];
             let names = source["author_names"].as_array().into_iter().flatten();
             let ids = source["author_ids"].as_array().into_iter().flatten();
             for (name, id) in names.zip(ids) {
-                let (Some(name), Some(id)) = (name.as_str(), id.as_i64()) else {
-                    continue;
-                };
-                let lower = name.to_lowercase();
-                let matches = lower.starts_with(&wanted)
-                    || lower
-                        .split_whitespace()
-                        .any(|w| w.starts_with(last.as_str()));
-                let known = authors.iter().any(
-                    |(_, s)| matches!(s, Suggestion::Author { author_id, .. } if *author_id == id),
-                );
-                if matches && !known {
-                    let text = name.to_owned();
-                    authors.push((
-                        lower.starts_with(&wanted),
-                        Suggestion::Author {
-                            text,
-                            author_id: id,
-                        },
-                    ));
+                if let (Some(name), Some(id)) = (name.as_str(), id.as_i64()) {
+                    ranking.offer_author(name, id);
                 }
             }
             // The hit may have matched on its authors only: keep the title if it matches itself.
-            let (Some(title), Some(id)) = (source["title"].as_str(), hit_id(hit)) else {
-                continue;
-            };
-            let title_words = words(title);
-            if rest.iter().all(|w| title_words.contains(w))
-                && title_words.iter().any(|w| w.starts_with(last.as_str()))
+            if let (Some(title), Some(id)) = (source["title"].as_str(), hit_id(hit))
+                && ranking.title_matches(title)
             {
-                let whole = title.to_lowercase().starts_with(&wanted);
-                titles.push((
-                    whole,
-                    Suggestion::Title {
-                        text: title.to_owned(),
-                        book_id: id,
-                    },
-                ));
+                ranking.offer_title(title, id);
             }
         }
-        // Best first: whole-prefix matches (authors, then titles), then word-prefix matches.
-        let mut ranked: Vec<Suggestion> = Vec::new();
-        for whole in [true, false] {
-            for group in [&authors, &titles] {
-                ranked.extend(
-                    group
-                        .iter()
-                        .filter(|(w, _)| *w == whole)
-                        .map(|(_, s)| s.clone()),
-                );
-            }
-        }
-        ranked.truncate(limit);
-        Ok(ranked)
+        Ok(ranking.ranked(limit))
     }
 
     async fn query(&self, what: &str, body: Value) -> anyhow::Result<Value> {

@@ -8,6 +8,7 @@
 //! fails because search is unavailable.
 mod document;
 mod elastic;
+mod suggestion;
 mod tantivy;
 
 use async_trait::async_trait;

@@ -17,6 +17,7 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
+use super::suggestion::SuggestionRanking;
 use super::{Batch, SearchIndex, SearchRequest, SearchResults, Suggestion, words};
 use crate::domain::isbn;
 use crate::error::{Error, Result};
@@ -323,14 +324,15 @@ impl TantivyIndex {
     }
 
     fn suggest_blocking(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>> {
-        let words = words(prefix);
-        let Some((last, rest)) = words.split_last() else {
+        let Some(mut ranking) = SuggestionRanking::for_prefix(prefix) else {
             return Ok(Vec::new());
         };
         let searcher = self.reader.searcher();
         let f = self.fields;
+        // Earlier words whole, the last one as a prefix, all of them in the same field.
         let prefix_query = |field: Field| -> BooleanQuery {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = rest
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = ranking
+                .earlier_words()
                 .iter()
                 .map(|w| {
                     let term = Term::from_field_text(field, w);
@@ -340,84 +342,35 @@ impl TantivyIndex {
                     )
                 })
                 .collect();
-            let term = Term::from_field_text(field, last);
+            let term = Term::from_field_text(field, ranking.last_word());
             clauses.push((
                 Occur::Must,
                 Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
             ));
             BooleanQuery::new(clauses)
         };
-        let wanted = prefix.trim().to_lowercase();
-        let mut authors: Vec<(bool, Suggestion)> = Vec::new();
+        let (by_author, by_title) = (prefix_query(f.author_words), prefix_query(f.title_words));
+        // Many books share an author, who is suggested once: read more books to find enough.
         let top = TopDocs::with_limit(limit * 4).order_by_score();
-        for (_, address) in searcher
-            .search(&prefix_query(f.author_words), &top)
-            .map_err(internal)?
-        {
+        for (_, address) in searcher.search(&by_author, &top).map_err(internal)? {
             let doc: TantivyDocument = searcher.doc(address).map_err(internal)?;
-            let names = doc
-                .get_all(f.authors)
-                .filter_map(|v| v.as_str().map(str::to_owned));
+            let names = doc.get_all(f.authors).filter_map(|v| v.as_str());
             let ids = doc.get_all(f.author_ids).filter_map(|v| v.as_u64());
             for (name, id) in names.zip(ids) {
-                let lower = name.to_lowercase();
-                let matches = lower.starts_with(&wanted)
-                    || lower
-                        .split_whitespace()
-                        .any(|w| w.starts_with(last.as_str()));
-                let known = authors.iter().any(|(_, s)| matches!(s, Suggestion::Author { author_id, .. } if *author_id == id as i64));
-                if matches && !known {
-                    authors.push((
-                        lower.starts_with(&wanted),
-                        Suggestion::Author {
-                            text: name,
-                            author_id: id as i64,
-                        },
-                    ));
-                }
+                ranking.offer_author(name, id as i64);
             }
         }
-        let mut titles: Vec<(bool, Suggestion)> = Vec::new();
+        // The title query matches on titles only, so every title it finds matches.
         let top = TopDocs::with_limit(limit).order_by_score();
-        for (_, address) in searcher
-            .search(&prefix_query(f.title_words), &top)
-            .map_err(internal)?
-        {
+        for (_, address) in searcher.search(&by_title, &top).map_err(internal)? {
             let doc: TantivyDocument = searcher.doc(address).map_err(internal)?;
-            let (Some(title), Some(id)) = (
-                doc.get_first(f.title)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned),
-                doc.get_first(f.id).and_then(|v| v.as_u64()),
-            ) else {
-                continue;
-            };
-            titles.push((
-                title.to_lowercase().starts_with(&wanted),
-                Suggestion::Title {
-                    text: title,
-                    book_id: id as i64,
-                },
-            ));
+            let title = doc.get_first(f.title).and_then(|v| v.as_str());
+            let id = doc.get_first(f.id).and_then(|v| v.as_u64());
+            if let (Some(title), Some(id)) = (title, id) {
+                ranking.offer_title(title, id as i64);
+            }
         }
-        // Best first: whole-prefix matches (authors, then titles), then word-prefix matches.
-        let mut ranked: Vec<Suggestion> = Vec::new();
-        for whole in [true, false] {
-            ranked.extend(
-                authors
-                    .iter()
-                    .filter(|(w, _)| *w == whole)
-                    .map(|(_, s)| s.clone()),
-            );
-            ranked.extend(
-                titles
-                    .iter()
-                    .filter(|(w, _)| *w == whole)
-                    .map(|(_, s)| s.clone()),
-            );
-        }
-        ranked.truncate(limit);
-        Ok(ranked)
+        Ok(ranking.ranked(limit))
     }
 }
 
