@@ -44,7 +44,7 @@ fn internal(err: impl std::fmt::Display) -> Error {
 
 impl TantivyIndex {
     /// Opens the index in `dir`, creating it, or rebuilding it if it has another schema version.
-    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+    pub(crate) fn open(dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
         let mut index = Index::open_or_create(
