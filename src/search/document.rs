@@ -25,7 +25,7 @@ pub struct BookDocument {
 
 /// The documents of the given books that exist and are not deleted (the others should be removed
 /// from the index), in four statements whatever the batch size.
-pub async fn load_documents(
+pub(crate) async fn load_documents(
     db: &impl ConnectionTrait,
     book_ids: &[i64],
 ) -> Result<Vec<BookDocument>> {

@@ -2,17 +2,23 @@
 //! - [`TantivyIndex`]: embedded, in the data dir (the default; one per instance);
 //! - [`ElasticIndex`]: Elasticsearch, shared by every instance, when `ELASTICSEARCH_URL` is set.
 //!
+//! Each backend runs its own queries; what they share lives here: the document a book becomes
+//! (`document`), and the type-ahead ranking (`suggestion`), so both suggest the same things in the
+//! same order.
+//!
 //! The index is never written by requests. It follows the database through the outbox: the relay
 //! (`services::updates::relay`) reads committed changes in order and applies them in batches, together with the
 //! outbox id they reach, so an index that was down catches up where it stopped and a write never
 //! fails because search is unavailable.
 mod document;
 mod elastic;
+mod suggestion;
 mod tantivy;
 
 use async_trait::async_trait;
 
-pub use document::{BookDocument, load_documents};
+pub use document::BookDocument;
+pub(crate) use document::load_documents;
 pub use elastic::ElasticIndex;
 pub use tantivy::TantivyIndex;
 
@@ -97,7 +103,7 @@ pub async fn open(config: &crate::config::Config) -> anyhow::Result<SharedIndex>
 }
 
 /// Splits a query into lower-case words, keeping letters and digits.
-pub fn words(text: &str) -> Vec<String> {
+pub(crate) fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
