@@ -1,5 +1,9 @@
 //! Folio's schema migrations, one change per file, applied in name order by `folio migrate` and at the
 //! start of `folio serve`. They run unchanged on SQLite and PostgreSQL.
+//!
+//! A migration's name in `seaql_migrations` is its file's name (`DeriveMigrationName` reads
+//! `file!()`), so a migration's `Migration` stays in its own `mYYYYMMDD_HHMMSS_verb_noun.rs`. The
+//! longer ones keep their table definitions in `tables`.
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_users;
@@ -7,6 +11,7 @@ mod m20261123_000002_create_catalog;
 mod m20261124_000001_create_carts_and_orders;
 mod m20261124_000002_create_chat;
 mod m20261124_000003_deduct_sales_later;
+mod tables;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -37,4 +42,40 @@ pub(crate) fn fk(
         .to(to_table, to_col)
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
+}
+
+// The column shapes the tables repeat. Each is used by migrations already applied, so changing one
+// would change what those migrations run on a new database: add a new helper instead.
+
+/// A table's own id: a 64-bit key the database assigns.
+pub(crate) fn id(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
+/// A required 64-bit integer: another row's id, or an amount in minor units.
+pub(crate) fn big(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col).big_integer().not_null().to_owned()
+}
+
+/// A required 32-bit integer.
+pub(crate) fn int(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col).integer().not_null().to_owned()
+}
+
+/// A required timestamp with its time zone.
+pub(crate) fn time(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
+}
+
+/// A required string of at most `len` characters.
+pub(crate) fn varchar(col: impl IntoIden, len: u32) -> ColumnDef {
+    ColumnDef::new(col).string_len(len).not_null().to_owned()
 }

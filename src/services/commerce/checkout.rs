@@ -12,7 +12,8 @@
 //!
 //! Steps 2 and 3 live in `commerce::settlement`. If the process dies between them,
 //! `settlement::settle_stale_payments` (at start and periodically, on every instance) asks the
-//! provider about the order's key and settles it either way.
+//! provider about the order's key and settles it either way. What a key stands for, and how a
+//! repeat is told apart from another request, is `commerce::idempotency`.
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -27,13 +28,18 @@ use crate::count_cache::CountCache;
 use crate::db::begin_write;
 use crate::domain::status::{OrderStatus, PaymentStatus};
 use crate::entities::{
-    book, cart, cart_item, hold, idempotency_key, order, order_allocation, order_item,
+    book, cart_item, hold, idempotency_key, order, order_allocation, order_item,
 };
 use crate::error::{Error, Result};
 use crate::payment::{ChargeRequest, PaymentError, PaymentProvider};
 use crate::services::commerce::cart::lock_cart;
+use crate::services::commerce::idempotency::{find_key, fingerprint, order_of_repeat};
 use crate::services::commerce::settlement::{charge_with_retries, settle_failed, settle_paid};
 use crate::services::inventory::hold::{hold_units, record_stock_changes};
+
+// Pruning belongs with the keys in `commerce::idempotency`; the pruning worker still reaches it
+// through this module.
+pub(crate) use crate::services::commerce::idempotency::prune_idempotency_keys;
 
 /// The timings checkout works with.
 #[derive(Clone, Debug)]
@@ -90,10 +96,8 @@ pub async fn checkout(
             order
         }
         Begun::Repeat => {
-            let existing = find_key(db, user_id, key).await?.ok_or_else(|| {
-                Error::internal(anyhow::anyhow!("idempotency key conflicted but is missing"))
-            })?;
-            return repeat(db, settings, user_id, &existing, token).await;
+            let order_id = order_of_repeat(db, user_id, key, token).await?;
+            return await_settled(db, settings, order_id).await;
         }
     };
     let request = ChargeRequest {
@@ -126,18 +130,6 @@ pub async fn checkout(
     reload(db, order.id).await
 }
 
-async fn find_key(
-    db: &impl ConnectionTrait,
-    user_id: i64,
-    key: &str,
-) -> Result<Option<idempotency_key::Model>> {
-    Ok(
-        idempotency_key::Entity::find_by_id((user_id, key.to_owned()))
-            .one(db)
-            .await?,
-    )
-}
-
 async fn reload(db: &impl ConnectionTrait, order_id: i64) -> Result<order::Model> {
     order::Entity::find_by_id(order_id)
         .one(db)
@@ -145,54 +137,13 @@ async fn reload(db: &impl ConnectionTrait, order_id: i64) -> Result<order::Model
         .ok_or(Error::NotFound("order"))
 }
 
-/// The request a key stands for: the cart's lines and the payment token, written canonically.
-fn fingerprint(lines: &[cart_item::Model], token: &str) -> String {
-    let mut parts: Vec<String> = lines
-        .iter()
-        .map(|l| {
-            format!(
-                "{}x{}@{}{}",
-                l.book_id, l.quantity, l.unit_price_minor, l.currency
-            )
-        })
-        .collect();
-    parts.sort();
-    format!("{}|{token}", parts.join(","))
-}
-
-/// A checkout repeated with a key already used. The first call emptied the cart, so an empty cart
-/// is a plain retry (only the token must match); a cart with lines must be the same cart.
-async fn repeat(
+/// The order a repeated checkout stands for, once its payment settles or `settle_wait` runs out,
+/// whichever comes first.
+async fn await_settled(
     db: &DatabaseConnection,
     settings: &CheckoutSettings,
-    user_id: i64,
-    existing: &idempotency_key::Model,
-    token: &str,
+    order_id: i64,
 ) -> Result<order::Model> {
-    let lines = match cart::Entity::find()
-        .filter(cart::Column::UserId.eq(user_id))
-        .one(db)
-        .await?
-    {
-        Some(cart) => {
-            cart_item::Entity::find()
-                .filter(cart_item::Column::CartId.eq(cart.id))
-                .all(db)
-                .await?
-        }
-        None => Vec::new(),
-    };
-    let same = if lines.is_empty() {
-        existing.request.rsplit_once('|').map(|(_, t)| t) == Some(token)
-    } else {
-        existing.request == fingerprint(&lines, token)
-    };
-    if !same {
-        return Err(Error::IdempotencyConflict);
-    }
-    let order_id = existing
-        .order_id
-        .ok_or_else(|| Error::internal(anyhow::anyhow!("idempotency key without an order")))?;
     let deadline = tokio::time::Instant::now() + settings.settle_wait;
     let mut pause = Duration::from_millis(10);
     loop {
@@ -359,46 +310,4 @@ async fn begin_order(
     record_stock_changes(&txn, &reheld).await?;
     txn.commit().await?;
     Ok(Begun::Order(created))
-}
-
-/// Forgets idempotency keys older than `older_than` (kept at least 24 hours).
-pub async fn prune_idempotency_keys(db: &DatabaseConnection, older_than: Duration) -> Result<u64> {
-    let cutoff = chrono::Utc::now() - older_than;
-    Ok(idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::CreatedAt.lt(cutoff))
-        .exec(db)
-        .await?
-        .rows_affected)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn line(book_id: i64, quantity: i32) -> cart_item::Model {
-        cart_item::Model {
-            cart_id: 1,
-            book_id,
-            quantity,
-            held: quantity,
-            unit_price_minor: 1299,
-            currency: "USD".into(),
-            reserved_until: chrono::Utc::now(),
-            added_at: chrono::Utc::now(),
-        }
-    }
-
-    #[test]
-    fn the_same_cart_in_any_order_is_the_same_request() {
-        let a = fingerprint(&[line(1, 2), line(2, 1)], "tok_visa");
-        let b = fingerprint(&[line(2, 1), line(1, 2)], "tok_visa");
-        assert_eq!(a, b);
-    }
-
-    #[test]
-    fn another_quantity_or_token_is_another_request() {
-        let a = fingerprint(&[line(1, 2)], "tok_visa");
-        assert_ne!(a, fingerprint(&[line(1, 3)], "tok_visa"));
-        assert_ne!(a, fingerprint(&[line(1, 2)], "tok_declined"));
-    }
 }

@@ -1,5 +1,6 @@
-//! Commerce: carts, checkout, the settlement of payments, and orders.
+//! Commerce: carts, checkout and its idempotency keys, the settlement of payments, and orders.
 pub mod cart;
 pub mod checkout;
+pub(crate) mod idempotency;
 pub mod order;
 pub mod settlement;
