@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::payment::SharedProvider;
 use crate::search::SharedIndex;
 use crate::services::chat::beacon;
-use crate::services::commerce::{checkout, settlement};
+use crate::services::commerce::{idempotency, settlement};
 use crate::services::inventory::{hold, sale};
 use crate::services::updates::{outbox, relay};
 
@@ -114,7 +114,7 @@ pub(crate) fn spawn_payment_recovery(
                 Err(err) => tracing::warn!(error = %err, "payment recovery failed; retrying"),
             }
             if let Err(err) =
-                checkout::prune_idempotency_keys(&db, config.idempotency_key_ttl).await
+                idempotency::prune_idempotency_keys(&db, config.idempotency_key_ttl).await
             {
                 tracing::warn!(error = %err, "could not prune idempotency keys");
             }

@@ -37,10 +37,6 @@ use crate::services::commerce::idempotency::{find_key, fingerprint, order_of_rep
 use crate::services::commerce::settlement::{charge_with_retries, settle_failed, settle_paid};
 use crate::services::inventory::hold::{hold_units, record_stock_changes};
 
-// Pruning belongs with the keys in `commerce::idempotency`; the pruning worker still reaches it
-// through this module.
-pub(crate) use crate::services::commerce::idempotency::prune_idempotency_keys;
-
 /// The timings checkout works with.
 #[derive(Clone, Debug)]
 pub struct CheckoutSettings {
