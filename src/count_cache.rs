@@ -23,7 +23,7 @@ pub struct CountCache {
 
 impl CountCache {
     /// The number of books matching `filter`, if counted within `MAX_AGE`.
-    pub fn get(&self, filter: &BookFilter) -> Option<u64> {
+    pub(crate) fn get(&self, filter: &BookFilter) -> Option<u64> {
         match self.lock().get(filter) {
             Some((count, at)) if at.elapsed() < MAX_AGE => Some(*count),
             _ => None,
@@ -31,7 +31,7 @@ impl CountCache {
     }
 
     /// Remembers that `count` books match `filter` now.
-    pub fn put(&self, filter: &BookFilter, count: u64) {
+    pub(crate) fn put(&self, filter: &BookFilter, count: u64) {
         let mut entries = self.lock();
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -40,7 +40,7 @@ impl CountCache {
     }
 
     /// Forgets every count: the catalog or its stock changed.
-    pub fn invalidate(&self) {
+    pub(crate) fn invalidate(&self) {
         self.lock().clear();
     }
 

@@ -24,7 +24,7 @@ impl StatementCounter {
 }
 
 /// Connects to the configured database and counts its statements.
-pub async fn connect_counted(
+pub(crate) async fn connect_counted(
     config: &Config,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let mut db = connect(config).await?;
@@ -79,7 +79,9 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 /// (`BEGIN IMMEDIATE`): a transaction that read first and wrote later could otherwise fail at its
 /// first write with SQLITE_BUSY when another writer committed in between, which no busy timeout
 /// retries. Taken up front, writers queue on the busy timeout instead. PostgreSQL begins normally.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+pub(crate) async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<DatabaseTransaction, sea_orm::DbErr> {
     if db.get_database_backend() == DbBackend::Sqlite {
         db.begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -99,7 +101,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// Orders, keys and everything else commit synchronously, and a synchronous commit makes every
 /// earlier one durable too. The point is the hot book: its stock row stays locked until the commit,
 /// and not waiting for the disk there shortens the lock for every buyer queued behind it.
-pub async fn begin_write_unflushed(
+pub(crate) async fn begin_write_unflushed(
     db: &DatabaseConnection,
 ) -> Result<DatabaseTransaction, sea_orm::DbErr> {
     let txn = begin_write(db).await?;
@@ -111,6 +113,6 @@ pub async fn begin_write_unflushed(
 }
 
 /// Whether the database answers (for `/readyz`).
-pub async fn ping(db: &DatabaseConnection) -> bool {
+pub(crate) async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
 }

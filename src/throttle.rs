@@ -28,7 +28,7 @@ impl Default for Throttle {
 
 impl Throttle {
     /// The throttle for the configured deployment: in Redis when there is one.
-    pub async fn connect(redis_url: Option<&str>, prefix: &str) -> anyhow::Result<Self> {
+    pub(crate) async fn connect(redis_url: Option<&str>, prefix: &str) -> anyhow::Result<Self> {
         Ok(match redis_url {
             Some(url) => Throttle::Redis {
                 redis: redis::aio::ConnectionManager::new(redis::Client::open(url)?).await?,
@@ -39,7 +39,7 @@ impl Throttle {
     }
 
     /// Whether an event for `key` may pass now (and records it if so).
-    pub async fn admit(&self, key: &str, interval: Duration) -> Result<bool> {
+    pub(crate) async fn admit(&self, key: &str, interval: Duration) -> Result<bool> {
         match self {
             Throttle::Memory(last) => {
                 let mut last = last.lock().unwrap_or_else(|e| e.into_inner());

@@ -35,13 +35,13 @@ enum Envelope {
 /// Topic name → broadcast channel. The lock is a std mutex: it is held only to look up or insert a
 /// channel, never across an await.
 #[derive(Default)]
-pub struct Hub {
+pub(crate) struct Hub {
     topics: Mutex<HashMap<String, broadcast::Sender<Envelope>>>,
 }
 
 impl Hub {
     /// Delivers `event` to the local subscribers of `topic`, dropping the channel once nobody listens.
-    pub fn deliver(&self, topic: &str, event: Event) {
+    pub(crate) fn deliver(&self, topic: &str, event: Event) {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(sender) = topics.get(topic)
             && sender.send(Envelope::Event(Arc::new(event))).is_err()
@@ -51,7 +51,7 @@ impl Hub {
     }
 
     /// Tells every local subscriber that events may have been lost (the bus connection dropped).
-    pub fn signal_gap(&self) {
+    pub(crate) fn signal_gap(&self) {
         let topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         for sender in topics.values() {
             let _ = sender.send(Envelope::Gap);
@@ -59,7 +59,7 @@ impl Hub {
     }
 
     /// A stream of the local deliveries of `topic` from now on.
-    pub fn subscribe(&self, topic: &str) -> BoxStream<'static, Delivery> {
+    pub(crate) fn subscribe(&self, topic: &str) -> BoxStream<'static, Delivery> {
         let receiver = {
             let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
             topics
@@ -75,8 +75,9 @@ impl Hub {
             .boxed()
     }
 
-    /// How many topics have local subscribers (for metrics and tests).
-    pub fn topic_count(&self) -> usize {
+    /// How many topics have local subscribers (to show that an idle topic is forgotten).
+    #[cfg(test)]
+    fn topic_count(&self) -> usize {
         self.topics.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 }

@@ -18,9 +18,9 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
-pub use hub::{Delivery, Hub};
+pub(crate) use hub::{Delivery, Hub};
 pub use memory::MemoryBus;
-pub use redis::RedisBus;
+pub(crate) use redis::RedisBus;
 
 use crate::error::Result;
 
@@ -89,27 +89,27 @@ pub enum Event {
 /// The topics events are published under. A subscription listens to the topics it needs only.
 pub mod topic {
     /// Storewide announcements.
-    pub const ANNOUNCEMENTS: &str = "announcements";
+    pub(crate) const ANNOUNCEMENTS: &str = "announcements";
     /// Every price change (rare, and `priceChanged` without ids needs them all).
-    pub const PRICES: &str = "prices";
+    pub(crate) const PRICES: &str = "prices";
 
     /// What concerns one user wherever they are (joining and leaving conversations).
-    pub fn user(user_id: i64) -> String {
+    pub(crate) fn user(user_id: i64) -> String {
         format!("user.{user_id}")
     }
 
     /// One user's presence changes.
-    pub fn presence(user_id: i64) -> String {
+    pub(crate) fn presence(user_id: i64) -> String {
         format!("presence.{user_id}")
     }
 
     /// Messages and receipts of one conversation.
-    pub fn conversation(conversation_id: i64) -> String {
+    pub(crate) fn conversation(conversation_id: i64) -> String {
         format!("conversation.{conversation_id}")
     }
 
     /// The stock changes of one book: the busy topic, so subscribers hear only their books.
-    pub fn stock(book_id: i64) -> String {
+    pub(crate) fn stock(book_id: i64) -> String {
         format!("stock.{book_id}")
     }
 }
@@ -130,10 +130,10 @@ pub trait EventBus: Send + Sync + 'static {
 }
 
 /// The bus shared by the whole process.
-pub type SharedBus = Arc<dyn EventBus>;
+pub(crate) type SharedBus = Arc<dyn EventBus>;
 
 /// Connects the bus the configuration asks for: Redis when a URL is given, in-process otherwise.
-pub async fn connect(redis_url: Option<&str>, prefix: &str) -> anyhow::Result<SharedBus> {
+pub(crate) async fn connect(redis_url: Option<&str>, prefix: &str) -> anyhow::Result<SharedBus> {
     Ok(match redis_url {
         Some(url) => Arc::new(RedisBus::connect(url, prefix).await?),
         None => Arc::new(MemoryBus::default()),

@@ -15,7 +15,7 @@ use super::{Delivery, Event, EventBus, Hub};
 use crate::error::{Error, Result};
 
 /// Events through Redis pub/sub, on channels `<prefix>:<topic>`.
-pub struct RedisBus {
+pub(crate) struct RedisBus {
     publisher: ConnectionManager,
     prefix: String,
     hub: Arc<Hub>,
@@ -25,7 +25,7 @@ pub struct RedisBus {
 impl RedisBus {
     /// Connects the publisher and starts the one subscriber task; returns once that task listens, so
     /// that nothing published after `connect` returns is missed.
-    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+    pub(crate) async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let publisher = ConnectionManager::new(client.clone()).await?;
         let hub = Arc::new(Hub::default());

@@ -18,7 +18,7 @@ pub struct BookFilter {
 
 impl BookFilter {
     /// Builds a filter from the client's strings, naming the field of any bad value.
-    pub fn parse(
+    pub(crate) fn parse(
         category_id: Option<&str>,
         author_id: Option<&str>,
         min_price: Option<&str>,
@@ -57,7 +57,7 @@ impl BookFilter {
 
     /// The books of one category, unfiltered otherwise: the shelf whose size decides how a page of
     /// it is read.
-    pub fn shelf(category_id: i64) -> BookFilter {
+    pub(crate) fn shelf(category_id: i64) -> BookFilter {
         BookFilter {
             category_id: Some(category_id),
             ..Default::default()
@@ -65,7 +65,7 @@ impl BookFilter {
     }
 
     /// The books of one author.
-    pub fn by_author(author_id: i64) -> BookFilter {
+    pub(crate) fn by_author(author_id: i64) -> BookFilter {
         BookFilter {
             author_id: Some(author_id),
             ..Default::default()

@@ -30,12 +30,12 @@ pub enum SortKey {
 
 impl BookCursor {
     /// The opaque string clients pass back.
-    pub fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
     /// Reads a cursor this server issued for `sort`; anything else is BAD_USER_INPUT on `after`.
-    pub fn decode(value: &str, sort: BookSort) -> Result<BookCursor> {
+    pub(crate) fn decode(value: &str, sort: BookSort) -> Result<BookCursor> {
         let bad = || Error::bad_input("after", "is not a cursor of this list and order");
         let bytes = URL_SAFE_NO_PAD.decode(value.trim()).map_err(|_| bad())?;
         let cursor: BookCursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
@@ -57,12 +57,12 @@ impl BookCursor {
 
 /// The cursor after the hit at `position` (0-based) of a search ranking. Relevance is not a stable
 /// key, so search cursors are positions.
-pub fn search_cursor(position: usize) -> String {
+pub(crate) fn search_cursor(position: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("search:{position}"))
 }
 
 /// The offset of the hit after a search cursor.
-pub fn search_offset_after(cursor: &str) -> Result<usize> {
+pub(crate) fn search_offset_after(cursor: &str) -> Result<usize> {
     URL_SAFE_NO_PAD
         .decode(cursor.trim())
         .ok()
@@ -76,24 +76,24 @@ pub fn search_offset_after(cursor: &str) -> Result<usize> {
 }
 
 /// The cursor of a row listed newest id first (orders): its id.
-pub fn id_cursor(id: i64) -> String {
+pub(crate) fn id_cursor(id: i64) -> String {
     id.to_string()
 }
 
 /// The id an [`id_cursor`] points after.
-pub fn id_after(cursor: &str) -> Result<i64> {
+pub(crate) fn id_after(cursor: &str) -> Result<i64> {
     cursor
         .parse()
         .map_err(|_| Error::bad_input("after", "is not a cursor from this list"))
 }
 
 /// The cursor of a review (listed newest first).
-pub fn review_cursor(id: i64) -> String {
+pub(crate) fn review_cursor(id: i64) -> String {
     format!("r{id}")
 }
 
 /// The review id a [`review_cursor`] points after.
-pub fn review_after(cursor: &str) -> Result<i64> {
+pub(crate) fn review_after(cursor: &str) -> Result<i64> {
     cursor
         .strip_prefix('r')
         .and_then(|n| n.parse().ok())
@@ -103,12 +103,12 @@ pub fn review_after(cursor: &str) -> Result<i64> {
 /// The cursor of a conversation in the list ordered by activity: its activity time (microseconds)
 /// and id, so a conversation that becomes active again while paging moves to the front without
 /// repeating on a later page.
-pub fn activity_cursor(at: chrono::DateTime<chrono::Utc>, id: i64) -> String {
+pub(crate) fn activity_cursor(at: chrono::DateTime<chrono::Utc>, id: i64) -> String {
     format!("{}:{id}", at.timestamp_micros())
 }
 
 /// The activity time and id an [`activity_cursor`] points after.
-pub fn activity_after(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, i64)> {
+pub(crate) fn activity_after(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, i64)> {
     let bad = || Error::bad_input("after", "is not a cursor from this list");
     let (micros, id) = cursor.split_once(':').ok_or_else(bad)?;
     let at = chrono::DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?)
@@ -117,7 +117,7 @@ pub fn activity_after(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, i6
 }
 
 /// A history cursor is the message's seq; `field` names the argument that carried it.
-pub fn seq_cursor(field: &str, value: Option<&str>) -> Result<Option<i64>> {
+pub(crate) fn seq_cursor(field: &str, value: Option<&str>) -> Result<Option<i64>> {
     value
         .map(|v| {
             v.parse::<i64>()

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 /// Parses an opaque id; a malformed one is BAD_USER_INPUT naming `field`.
-pub fn parse_id(field: &str, id: &str) -> Result<i64> {
+pub(crate) fn parse_id(field: &str, id: &str) -> Result<i64> {
     id.trim()
         .parse::<i64>()
         .ok()
@@ -12,7 +12,7 @@ pub fn parse_id(field: &str, id: &str) -> Result<i64> {
 }
 
 /// Parses a list of 1..=`max` ids of `field`, dropping repeats and keeping the order given.
-pub fn parse_ids(field: &str, ids: &[impl AsRef<str>], max: usize) -> Result<Vec<i64>> {
+pub(crate) fn parse_ids(field: &str, ids: &[impl AsRef<str>], max: usize) -> Result<Vec<i64>> {
     if ids.is_empty() || ids.len() > max {
         return Err(Error::bad_input(field, format!("must name 1 to {max} ids")));
     }

@@ -14,7 +14,7 @@ impl Isbn13 {
 
 /// Why a string is not an ISBN.
 #[derive(Debug, PartialEq, Eq)]
-pub enum IsbnError {
+pub(crate) enum IsbnError {
     /// Not 10 or 13 digits (an ISBN-10 may end in X).
     Length,
     /// The check digit does not match.
@@ -34,7 +34,7 @@ impl std::fmt::Display for IsbnError {
 }
 
 /// Parses an ISBN-10 or ISBN-13, with or without hyphens and spaces, into its ISBN-13.
-pub fn parse(input: &str) -> Result<Isbn13, IsbnError> {
+pub(crate) fn parse(input: &str) -> Result<Isbn13, IsbnError> {
     let compact: String = input
         .chars()
         .filter(|c| !matches!(c, '-' | ' ' | '\u{2010}'..='\u{2015}'))
@@ -83,7 +83,7 @@ fn from_isbn10(compact: &str) -> Result<Isbn13, IsbnError> {
 }
 
 /// The ASCII check digit for the first 12 digits of an ISBN-13.
-pub fn isbn13_check_digit(first12: &str) -> u8 {
+pub(crate) fn isbn13_check_digit(first12: &str) -> u8 {
     let sum: u32 = first12
         .bytes()
         .enumerate()
@@ -101,7 +101,7 @@ pub fn synthetic(n: u64) -> Isbn13 {
 }
 
 /// Whether a search query looks like an ISBN (so search can look it up exactly).
-pub fn looks_like_isbn(query: &str) -> Option<Isbn13> {
+pub(crate) fn looks_like_isbn(query: &str) -> Option<Isbn13> {
     parse(query.trim()).ok()
 }
 

@@ -3,7 +3,7 @@
 
 /// The currencies the store sells in, with their number of decimals. A short list on purpose: a price
 /// in an unknown currency is a typo more often than a new market.
-pub const CURRENCIES: &[(&str, u32)] = &[
+pub(crate) const CURRENCIES: &[(&str, u32)] = &[
     ("USD", 2),
     ("EUR", 2),
     ("GBP", 2),
@@ -17,7 +17,7 @@ pub const CURRENCIES: &[(&str, u32)] = &[
 ];
 
 /// The number of decimals of a known currency (upper-case code).
-pub fn decimals(currency: &str) -> Option<u32> {
+pub(crate) fn decimals(currency: &str) -> Option<u32> {
     CURRENCIES
         .iter()
         .find(|(c, _)| *c == currency)
@@ -26,7 +26,7 @@ pub fn decimals(currency: &str) -> Option<u32> {
 
 /// Why an amount was refused.
 #[derive(Debug, PartialEq, Eq)]
-pub enum MoneyError {
+pub(crate) enum MoneyError {
     UnknownCurrency,
     NotADecimal,
     Negative,
@@ -58,7 +58,7 @@ impl std::fmt::Display for MoneyError {
 }
 
 /// Normalises a currency code ("usd" → "USD") and checks that it is known.
-pub fn parse_currency(code: &str) -> Result<String, MoneyError> {
+pub(crate) fn parse_currency(code: &str) -> Result<String, MoneyError> {
     let code = code.trim().to_ascii_uppercase();
     decimals(&code)
         .map(|_| code)
@@ -66,7 +66,7 @@ pub fn parse_currency(code: &str) -> Result<String, MoneyError> {
 }
 
 /// Parses a decimal string into minor units of `currency` (which must be known).
-pub fn parse_amount(amount: &str, currency: &str) -> Result<i64, MoneyError> {
+pub(crate) fn parse_amount(amount: &str, currency: &str) -> Result<i64, MoneyError> {
     let places = decimals(currency).ok_or(MoneyError::UnknownCurrency)?;
     let amount = amount.trim();
     if amount.starts_with('-') {
@@ -98,7 +98,7 @@ pub fn parse_amount(amount: &str, currency: &str) -> Result<i64, MoneyError> {
 }
 
 /// Formats minor units as the decimal string clients see ("1299" USD → "12.99").
-pub fn format_amount(minor: i64, currency: &str) -> String {
+pub(crate) fn format_amount(minor: i64, currency: &str) -> String {
     let places = decimals(currency).unwrap_or(2);
     if places == 0 {
         return minor.to_string();

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 /// Largest page a client may ask for.
-pub const MAX_PAGE: u64 = 100;
+pub(crate) const MAX_PAGE: u64 = 100;
 
 /// One page of a list.
 #[derive(Debug)]
@@ -16,7 +16,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// The page made of `rows`, read with one row more than `first` to learn whether more follow.
-    pub fn of(mut rows: Vec<T>, first: u64, cursor: impl Fn(&T) -> String) -> Self {
+    pub(crate) fn of(mut rows: Vec<T>, first: u64, cursor: impl Fn(&T) -> String) -> Self {
         let has_next_page = rows.len() as u64 > first;
         rows.truncate(first as usize);
         Page {
@@ -27,7 +27,7 @@ impl<T> Page<T> {
 }
 
 /// Checks a requested page size.
-pub fn page_size(first: i32) -> Result<u64> {
+pub(crate) fn page_size(first: i32) -> Result<u64> {
     if first < 1 || first as u64 > MAX_PAGE {
         return Err(Error::bad_input(
             "first",

@@ -59,7 +59,7 @@ pub enum ConversationKind {
 
 /// Where a message stands for its sender, derived from the other members' watermarks.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum MessageStatus {
+pub(crate) enum MessageStatus {
     /// Stored; not every other member has it yet.
     Sent,
     /// Every other member has it on a device.
@@ -79,7 +79,9 @@ pub enum PresenceStatus {
 
 /// Whether a book can be bought now, from its available (on hand minus held) stock.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum StockStatus {
+// The variants are the contract's names (IN_STOCK, LOW_STOCK, OUT_OF_STOCK).
+#[allow(clippy::enum_variant_names)]
+pub(crate) enum StockStatus {
     /// More than the low-stock threshold is available.
     InStock,
     /// Some, but no more than the low-stock threshold, is available.
@@ -90,7 +92,7 @@ pub enum StockStatus {
 
 impl StockStatus {
     /// The status of `available` units given the low-stock threshold.
-    pub fn of(available: i64, low_stock_threshold: i64) -> Self {
+    pub(crate) fn of(available: i64, low_stock_threshold: i64) -> Self {
         if available <= 0 {
             StockStatus::OutOfStock
         } else if available <= low_stock_threshold {
@@ -103,7 +105,7 @@ impl StockStatus {
 
 /// Whether a cart line's units are held for the buyer.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum HoldState {
+pub(crate) enum HoldState {
     /// Every unit is held until the line's `reserved_until`.
     Held,
     /// The hold lapsed; the next change to the cart (or checkout) holds the units again, since
@@ -116,7 +118,7 @@ pub enum HoldState {
 impl HoldState {
     /// The state of a line wanting `quantity` units and holding `held` until `reserved_until`,
     /// when it could have `available` units now (those it holds plus those nobody holds).
-    pub fn of(
+    pub(crate) fn of(
         quantity: i32,
         held: i32,
         reserved_until: chrono::DateTime<chrono::Utc>,

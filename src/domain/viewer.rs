@@ -40,7 +40,7 @@ pub enum Viewer {
 
 impl Viewer {
     /// The signed-in user's id, or UNAUTHENTICATED.
-    pub fn user_id(&self) -> Result<i64> {
+    pub(crate) fn user_id(&self) -> Result<i64> {
         match self {
             Viewer::User { id, .. } => Ok(*id),
             Viewer::InvalidToken => Err(Error::InvalidToken),
@@ -49,7 +49,7 @@ impl Viewer {
     }
 
     /// Whether this viewer is a signed-in admin.
-    pub fn is_admin(&self) -> bool {
+    pub(crate) fn is_admin(&self) -> bool {
         matches!(
             self,
             Viewer::User {
@@ -60,7 +60,7 @@ impl Viewer {
     }
 
     /// Whether this viewer is the user `user_id`.
-    pub fn is(&self, user_id: i64) -> bool {
+    pub(crate) fn is(&self, user_id: i64) -> bool {
         matches!(self, Viewer::User { id, .. } if *id == user_id)
     }
 }

@@ -57,4 +57,4 @@ pub trait PaymentProvider: Send + Sync + 'static {
 }
 
 /// The provider shared by the whole process.
-pub type SharedProvider = Arc<dyn PaymentProvider>;
+pub(crate) type SharedProvider = Arc<dyn PaymentProvider>;

@@ -10,7 +10,7 @@ use crate::error::Result;
 
 /// Who is connected, and when users were last seen. A std mutex: never held across an await.
 #[derive(Default)]
-pub struct MemoryPresence {
+pub(crate) struct MemoryPresence {
     online: Mutex<HashSet<i64>>,
     last_seen: Mutex<HashMap<i64, DateTime<Utc>>>,
 }

@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-pub use memory::MemoryPresence;
-pub use redis::RedisPresence;
+pub(crate) use memory::MemoryPresence;
+pub(crate) use redis::RedisPresence;
 
 use crate::bus::{Event, SharedBus, topic};
 use crate::domain::status::PresenceStatus;
@@ -27,7 +27,7 @@ use crate::error::Result;
 
 /// Where instances record who is connected to them.
 #[async_trait]
-pub trait PresenceStore: Send + Sync + 'static {
+pub(crate) trait PresenceStore: Send + Sync + 'static {
     /// The user has a connection on this instance.
     async fn add(&self, user_id: i64) -> Result<()>;
     /// The user has no connection left on this instance.
@@ -45,11 +45,11 @@ pub trait PresenceStore: Send + Sync + 'static {
 
 /// A user's presence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UserPresence {
-    pub user_id: i64,
-    pub status: PresenceStatus,
+pub(crate) struct UserPresence {
+    pub(crate) user_id: i64,
+    pub(crate) status: PresenceStatus,
     /// When the user was last online; none while online, or if never seen.
-    pub last_seen_at: Option<DateTime<Utc>>,
+    pub(crate) last_seen_at: Option<DateTime<Utc>>,
 }
 
 /// This instance's connection counts and the transitions they cause.
@@ -64,7 +64,7 @@ pub struct Presence {
 }
 
 impl Presence {
-    pub fn new(store: Arc<dyn PresenceStore>, bus: SharedBus, grace: Duration) -> Arc<Self> {
+    pub(crate) fn new(store: Arc<dyn PresenceStore>, bus: SharedBus, grace: Duration) -> Arc<Self> {
         Arc::new(Presence {
             store,
             bus,
@@ -74,7 +74,7 @@ impl Presence {
     }
 
     /// A connection of `user_id` opened; it counts until the guard is dropped.
-    pub fn connect(self: &Arc<Self>, user_id: i64) -> PresenceGuard {
+    pub(crate) fn connect(self: &Arc<Self>, user_id: i64) -> PresenceGuard {
         let first = {
             let mut local = self.local.lock().unwrap_or_else(|e| e.into_inner());
             let entry = local.entry(user_id).or_insert((0, 0));
@@ -170,7 +170,7 @@ impl Presence {
     }
 
     /// The presence of these users now.
-    pub async fn of(&self, user_ids: &[i64]) -> Result<Vec<UserPresence>> {
+    pub(crate) async fn of(&self, user_ids: &[i64]) -> Result<Vec<UserPresence>> {
         let online = self.store.online(user_ids).await?;
         let seen = self.store.last_seen(user_ids).await?;
         Ok(user_ids
@@ -193,7 +193,7 @@ impl Presence {
 
     /// Sends heartbeats every `interval` until `shutdown`, announcing the users of stopped
     /// instances as they are reaped.
-    pub fn spawn_heartbeat(
+    pub(crate) fn spawn_heartbeat(
         self: &Arc<Self>,
         interval: Duration,
         shutdown: CancellationToken,
@@ -222,7 +222,7 @@ impl Presence {
 }
 
 /// Counts one connection for as long as it lives.
-pub struct PresenceGuard {
+pub(crate) struct PresenceGuard {
     presence: Arc<Presence>,
     user_id: i64,
 }

@@ -17,7 +17,7 @@ use redis::aio::ConnectionManager;
 use super::PresenceStore;
 use crate::error::{Error, Result};
 
-pub struct RedisPresence {
+pub(crate) struct RedisPresence {
     redis: ConnectionManager,
     prefix: String,
     instance: String,
@@ -30,7 +30,7 @@ fn redis_error(err: redis::RedisError) -> Error {
 
 impl RedisPresence {
     /// Connects; `ttl` is how long an instance counts as live after its last heartbeat.
-    pub async fn connect(url: &str, prefix: &str, ttl: Duration) -> anyhow::Result<Self> {
+    pub(crate) async fn connect(url: &str, prefix: &str, ttl: Duration) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let redis = ConnectionManager::new(client).await?;
         let instance = format!("{}-{:x}", std::process::id(), rand::random::<u64>());
