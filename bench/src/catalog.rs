@@ -61,18 +61,36 @@ impl Scenario {
     }
 }
 
-/// Runs `scenarios` against `url` with each number of `clients` for `duration`, after a warm-up,
-/// and prints a Markdown table.
-pub async fn run(
-    url: &str,
-    scenarios: &[Scenario],
-    clients: &[usize],
-    duration: Duration,
-) -> anyhow::Result<()> {
+/// The flags of `folio-bench catalog`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Catalog {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// Scenarios to run (all by default).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub scenario: Vec<Scenario>,
+    /// Numbers of concurrent clients to run each scenario with.
+    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    pub clients: Vec<usize>,
+    /// Seconds per measured run.
+    #[arg(long, default_value_t = 20)]
+    pub seconds: u64,
+}
+
+/// Runs each scenario against the server with each number of clients, after a warm-up, and prints
+/// a Markdown table.
+pub async fn run(options: Catalog) -> anyhow::Result<()> {
+    let scenarios = if options.scenario.is_empty() {
+        Scenario::ALL.to_vec()
+    } else {
+        options.scenario
+    };
+    let duration = Duration::from_secs(options.seconds);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
-    let endpoint = format!("{}/graphql", url.trim_end_matches('/'));
+    let endpoint = format!("{}/graphql", options.url.trim_end_matches('/'));
     let categories = post(&http, &endpoint, "{ categories { id } }", json!({})).await?;
     let category_ids: Vec<String> = categories["data"]["categories"]
         .as_array()
@@ -98,18 +116,18 @@ pub async fn run(
     println!("{TABLE_HEADER}");
     let category_ids = Arc::new(category_ids);
     for scenario in scenarios {
-        for &n in clients {
+        for &n in &options.clients {
             // Warm caches and connections, then measure.
             let _ = load(
                 &http,
                 &endpoint,
-                *scenario,
+                scenario,
                 n,
                 Duration::from_secs(2),
                 &category_ids,
             )
             .await;
-            let mut samples = load(&http, &endpoint, *scenario, n, duration, &category_ids).await;
+            let mut samples = load(&http, &endpoint, scenario, n, duration, &category_ids).await;
             println!("{}", samples.row(scenario.name(), n));
             if let Some(error) = &samples.first_error {
                 println!("<!-- first error: {error} -->");

@@ -26,6 +26,10 @@
 //! # Layout
 //! - [`samples`]: the latencies of a run and the table row printed from them.
 //! - [`rng`]: the seeded generator behind the catalog and the clients' choices.
+//! - `store`: the server's database and search index, opened from the same flags as `folio serve`'s.
+//!
+//! Each program's module holds its flags (a `clap::Args` struct, whose doc comments are the help)
+//! and a `run` that takes them and opens what it needs, so that a new flag is one field.
 pub mod catalog;
 pub mod chat;
 pub mod checkout;
@@ -33,3 +37,4 @@ pub mod rng;
 pub mod samples;
 pub mod seed;
 pub mod sql;
+mod store;

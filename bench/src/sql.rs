@@ -4,10 +4,12 @@
 //! for book–author links, authors, book–category links, categories and stock.
 use std::time::{Duration, Instant};
 
+use folio::config::StoreArgs;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
 use crate::rng::Rng;
 use crate::samples::{Samples, TABLE_HEADER};
+use crate::store;
 
 fn placeholders(backend: DbBackend, from: usize, count: usize) -> String {
     (from..from + count)
@@ -87,12 +89,24 @@ async fn page(db: &DatabaseConnection, title_key: &str, id: i64) -> anyhow::Resu
     Ok(())
 }
 
-/// Runs the Browse page's statements with each number of `clients` for `duration`; prints a table.
-pub async fn run(
-    db: DatabaseConnection,
-    clients: &[usize],
-    duration: Duration,
-) -> anyhow::Result<()> {
+/// The flags of `folio-bench sql-browse`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct SqlBrowse {
+    /// The database to read, as the server names it.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Numbers of concurrent connections.
+    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    pub clients: Vec<usize>,
+    /// Seconds per measured run.
+    #[arg(long, default_value_t = 20)]
+    pub seconds: u64,
+}
+
+/// Runs the Browse page's statements with each number of clients; prints a table.
+pub async fn run(options: SqlBrowse) -> anyhow::Result<()> {
+    let db = store::connect(&options.store).await?;
+    let duration = Duration::from_secs(options.seconds);
     // Starting points spread over the whole title order, as the HTTP benchmark's pages are.
     let backend = db.get_database_backend();
     let starts: Vec<(String, i64)> = db
@@ -119,7 +133,7 @@ pub async fn run(
         count_started.elapsed().as_secs_f64() * 1000.0
     );
     println!("{TABLE_HEADER}");
-    for &n in clients {
+    for &n in &options.clients {
         let started = Instant::now();
         let deadline = started + duration;
         let mut tasks = Vec::new();

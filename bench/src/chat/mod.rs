@@ -23,33 +23,51 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
-use sea_orm::DatabaseConnection;
+use folio::config::StoreArgs;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::samples::{Samples, TABLE_HEADER};
+use crate::store;
 use clients::{
     Api, CREATE, Group, Tally, create_users, now_us, open_connections, redis_round_trips,
     send_phase,
 };
 use process::{find_server, raise_fd_limit, usage};
 
-/// What to run.
-#[derive(Clone, Debug)]
+/// The flags of `folio-bench chat`.
+#[derive(Clone, Debug, clap::Args)]
 pub struct Chat {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
-    pub redis_url: String,
-    /// The server's `FOLIO_JWT_SECRET`.
+    /// The server's database (the users are inserted there).
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The server's token secret (its FOLIO_JWT_SECRET), to mint the users' tokens.
+    #[arg(long, env = "FOLIO_JWT_SECRET")]
     pub jwt_secret: String,
+    /// Redis, for the bare PUBLISH→SUBSCRIBE comparison.
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+    /// WebSocket connections (receivers), each subscribed to its group.
+    #[arg(long, default_value_t = 1000)]
     pub connections: usize,
+    /// Receivers per group conversation (at most 199, plus the sender).
+    #[arg(long, default_value_t = 100)]
     pub group_size: usize,
     /// Messages per second, in total over all senders.
+    #[arg(long, default_value_t = 100.0)]
     pub rate: f64,
-    pub duration: Duration,
-    /// How long the connections sit idle after the warm-up before the server's memory is read
-    /// again (it is read at 2 s too): the allocator may hand back what opening them used for a moment.
-    pub idle: Duration,
-    /// The server process, for its memory and CPU time; found by its command line when absent.
+    /// Seconds of sending.
+    #[arg(long, default_value_t = 20)]
+    pub seconds: u64,
+    /// Seconds the connections sit idle before the server's memory is read a second time (the
+    /// first is at 2 s).
+    #[arg(long, default_value_t = 20)]
+    pub idle_seconds: u64,
+    /// The server's pid, for its memory and CPU time (found by its command line when absent).
+    #[arg(long)]
     pub server_pid: Option<u32>,
 }
 
@@ -57,8 +75,11 @@ pub struct Chat {
 const TICKS_PER_SECOND: f64 = 100.0;
 
 /// Runs the benchmark and prints its tables.
-pub async fn run(db: &DatabaseConnection, options: Chat) -> anyhow::Result<()> {
+pub async fn run(options: Chat) -> anyhow::Result<()> {
     anyhow::ensure!(options.rate > 0.0, "--rate must be above 0");
+    let sending = Duration::from_secs(options.seconds);
+    let idle_time = Duration::from_secs(options.idle_seconds);
+    let db = &store::connect(&options.store).await?;
     let (n, size) = (options.connections, options.group_size.clamp(1, 199));
     let fd_limit = raise_fd_limit()?;
     let base = options.url.trim_end_matches('/');
@@ -127,12 +148,12 @@ pub async fn run(db: &DatabaseConnection, options: Chat) -> anyhow::Result<()> {
     let live = tally.warm.load(Relaxed);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_early = server()?;
-    tokio::time::sleep(options.idle.saturating_sub(Duration::from_secs(2))).await;
+    tokio::time::sleep(idle_time.saturating_sub(Duration::from_secs(2))).await;
     let idle = server()?;
 
     // The send phase, then until every owed delivery arrived (at most 10 s more).
     let (own_before, phase_us) = (usage("self")?.1, now_us());
-    let (mut sends, owed) = send_phase(&api, &groups, options.rate, options.duration).await;
+    let (mut sends, owed) = send_phase(&api, &groups, options.rate, sending).await;
     let drain_deadline = Instant::now() + Duration::from_secs(10);
     while tally.delivered.load(Relaxed) < owed && Instant::now() < drain_deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -202,7 +223,7 @@ pub async fn run(db: &DatabaseConnection, options: Chat) -> anyhow::Result<()> {
         (before_connections, idle_early, idle, after_sends)
     {
         let per_connection = |rss: u64| (rss as f64 - before.0 as f64) / open.max(1) as f64;
-        let idle_for = options.idle.max(Duration::from_secs(2)).as_secs();
+        let idle_for = idle_time.max(Duration::from_secs(2)).as_secs();
         rows.extend([
             (
                 "server RSS before connections / idle 2 s / idle longer",

@@ -1,34 +1,74 @@
 //! `folio-bench seed --books N`: a reproducible synthetic catalog for benchmarks. Rows are written with
 //! multi-row inserts in large transactions (no per-book service call, no outbox row), and the
 //! search index is rebuilt from the tables afterwards, so a million books load in minutes.
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, TransactionTrait};
-
+mod insert;
 mod words;
 
+use std::time::Instant;
+
+use folio::config::StoreArgs;
 use folio::domain::isbn;
 use folio::entities::{author, book, book_author, book_category, review, stock, user, warehouse};
 use folio::error::Result;
 use folio::services::updates::outbox;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, TransactionTrait};
 
 use crate::rng::Rng;
+use crate::store;
+use insert::{insert_chunks, next_id};
 use words::{ADJECTIVES, CATEGORIES, FIRST_NAMES, LAST_NAMES, NOUNS, TOPICS};
 
-/// Rows per INSERT statement: well under PostgreSQL's 65,535 bind parameters and SQLite's 32,766.
-const ROWS_PER_INSERT: usize = 500;
 /// Books per transaction.
 const BOOKS_PER_TXN: u64 = 10_000;
 
+/// The flags of `folio-bench seed`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Seed {
+    /// How many books to add.
+    #[arg(long)]
+    pub books: u64,
+    /// Seed of the generator: the same seed gives the same catalog.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Elasticsearch URL, when the index to rebuild is there.
+    #[arg(long, env = "ELASTICSEARCH_URL")]
+    pub elasticsearch_url: Option<String>,
+}
+
+/// Adds the books and rebuilds the search index; prints what was added and how long it took.
+pub async fn run(options: Seed) -> anyhow::Result<()> {
+    let mut config = store::config(&options.store);
+    config.elasticsearch_url = options.elasticsearch_url;
+    let db = folio::db::connect(&config).await?;
+    // The seeder may be the first to open a new database, before any server has migrated it.
+    folio::db::migrate(&db).await?;
+    let started = Instant::now();
+    let seeded = seed(&db, options.books, options.seed)
+        .await
+        .map_err(|e| store::cause(e).context("seeding"))?;
+    println!(
+        "seeded {} books, {} authors, {} reviews in {:.1} s",
+        seeded.books,
+        seeded.authors,
+        seeded.reviews,
+        started.elapsed().as_secs_f64()
+    );
+    store::reindex(&config, &db).await
+}
+
 /// What `seed` created.
 #[derive(Debug, Default)]
-pub struct Seeded {
-    pub books: u64,
-    pub authors: u64,
-    pub reviews: u64,
+struct Seeded {
+    books: u64,
+    authors: u64,
+    reviews: u64,
 }
 
 /// Adds `count` synthetic books (with authors, categories, stock in two warehouses and reviews) to
 /// the catalog, reproducibly from `seed`.
-pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seeded> {
+async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seeded> {
     let mut rng = Rng(seed);
     let now = chrono::Utc::now();
     let backend = db.get_database_backend();
@@ -247,30 +287,4 @@ pub async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seed
     )
     .await?;
     Ok(done)
-}
-
-async fn next_id(db: &impl ConnectionTrait, table: &str) -> Result<i64> {
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM {table}"),
-        ))
-        .await?;
-    Ok(row
-        .and_then(|r| r.try_get::<i64>("", "next").ok())
-        .unwrap_or(1))
-}
-
-async fn insert_chunks<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<()>
-where
-    A: sea_orm::ActiveModelTrait + Send,
-{
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
 }

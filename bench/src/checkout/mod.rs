@@ -7,80 +7,47 @@
 //! and checks out (a new idempotency key each time), over and over, until the stock runs out or the
 //! time is up. Before that, one buyer alone does the same a few dozen times while the server's
 //! `/metrics` counts the SQL statements of each request.
+mod client;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
-use serde_json::{Value, json};
+use folio::config::StoreArgs;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
 
 use crate::samples::{Samples, TABLE_HEADER};
+use crate::store;
+use client::{ADD, CHECKOUT, Client};
 
-/// What to run.
-#[derive(Clone, Debug)]
+/// The flags of `folio-bench hot-book`.
+#[derive(Clone, Debug, clap::Args)]
 pub struct HotBook {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
+    /// The server's database (the admin is created there, and the result read from it).
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Concurrent buyers.
+    #[arg(long, default_value_t = 256)]
     pub buyers: usize,
+    /// Units of the book on hand at the start.
+    #[arg(long, default_value_t = 10_000)]
     pub units: i32,
-    pub duration: Duration,
-    /// Only add to carts (each buyer adds one unit at a time until sold out), no checkouts: the
-    /// hold path alone, closest to the bare guarded UPDATE it is compared with.
+    /// Longest the race may last, in seconds (it ends sooner when the book sells out).
+    #[arg(long, default_value_t = 60)]
+    pub seconds: u64,
+    /// Only add to carts, never check out: the hold path alone.
+    // Each buyer then adds one unit at a time until sold out: the path closest to the bare guarded
+    // UPDATE it is compared with.
+    #[arg(long)]
     pub holds_only: bool,
 }
 
-struct Client {
-    http: reqwest::Client,
-    endpoint: String,
-    metrics: String,
-}
-
-impl Client {
-    async fn post(
-        &self,
-        token: Option<&str>,
-        query: &str,
-        variables: Value,
-    ) -> anyhow::Result<Value> {
-        let mut request = self
-            .http
-            .post(&self.endpoint)
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let body: Value = request.send().await?.json().await?;
-        Ok(body)
-    }
-
-    /// The `data.<field>` of a request that must succeed.
-    async fn ok(
-        &self,
-        token: Option<&str>,
-        query: &str,
-        variables: Value,
-        field: &str,
-    ) -> anyhow::Result<Value> {
-        let body = self.post(token, query, variables).await?;
-        let value = body["data"][field].clone();
-        anyhow::ensure!(!value.is_null(), "{field} failed: {body}");
-        Ok(value)
-    }
-
-    /// The server's SQL statement counter.
-    async fn statements(&self) -> anyhow::Result<f64> {
-        let text = self.http.get(&self.metrics).send().await?.text().await?;
-        text.lines()
-            .find(|l| l.starts_with("folio_sql_statements_total"))
-            .and_then(|l| l.split_whitespace().last())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("/metrics has no folio_sql_statements_total"))
-    }
-}
-
-const ADD: &str = "mutation($b: ID!) { addToCart(bookId: $b, quantity: 1) { itemCount } }";
-const CHECKOUT: &str = "mutation($k: String!) { checkout(input: {idempotencyKey: $k, payment: {token: \"tok_visa\"}}) { id status } }";
-
 /// Runs the benchmark and prints its tables.
-pub async fn run(db: &DatabaseConnection, options: HotBook) -> anyhow::Result<()> {
+pub async fn run(options: HotBook) -> anyhow::Result<()> {
+    let db = &store::connect(&options.store).await?;
     let base = options.url.trim_end_matches('/');
     let client = Arc::new(Client {
         http: reqwest::Client::builder()
@@ -168,7 +135,7 @@ pub async fn run(db: &DatabaseConnection, options: HotBook) -> anyhow::Result<()
     }
 
     // The race.
-    let deadline = Instant::now() + options.duration;
+    let deadline = Instant::now() + Duration::from_secs(options.seconds);
     let holds_only = options.holds_only;
     let started = Instant::now();
     let tasks: Vec<_> = tokens
