@@ -1,8 +1,8 @@
 //! Folio's one error type. Each variant maps to one `extensions.code` of the client contract. Domain
-//! variants carry a message meant for the user; infrastructure failures (`Internal`) are logged with
-//! their cause here, in one place, and reach the client only as a generic INTERNAL_SERVER_ERROR, so
-//! that no SQL, path or stack trace ever leaks.
-use async_graphql::ErrorExtensions;
+//! variants carry a message meant for the user; infrastructure failures (`Internal`) keep their
+//! cause for the log and reach the client only as a generic INTERNAL_SERVER_ERROR, so that no SQL,
+//! path or stack trace ever leaks. How an error becomes a GraphQL error (and where an internal one
+//! is logged, once) is `schema::error_codes`; nothing here knows GraphQL.
 
 /// Every way a Folio operation can fail, as the client sees it.
 #[derive(Debug, thiserror::Error)]
@@ -31,14 +31,18 @@ pub enum Error {
     QueryTooComplex(String),
     #[error("internal server error")]
     Internal(#[source] anyhow::Error),
-    /// A message stream could not catch up (its database was unreachable) and ended; the client
-    /// resubscribes with `afterSeq` to miss nothing.
-    #[error("the stream was interrupted; subscribe again with afterSeq: {resume_after_seq}")]
-    StreamInterrupted { resume_after_seq: i64 },
-    /// A live stream could not recover from a gap (its database was unreachable) and ended rather
-    /// than go on with a hole; subscribing again starts from what is true now.
-    #[error("the stream was interrupted; subscribe again")]
-    Interrupted,
+    /// A live stream could not read what it needed (its database was unreachable) and ended rather
+    /// than go on with a hole. A message stream says from which seq to resume (`afterSeq` misses
+    /// nothing); the others start again from what is true now.
+    #[error("{}", interrupted(*.resume_after_seq))]
+    StreamInterrupted { resume_after_seq: Option<i64> },
+}
+
+fn interrupted(resume_after_seq: Option<i64>) -> String {
+    match resume_after_seq {
+        Some(seq) => format!("the stream was interrupted; subscribe again with afterSeq: {seq}"),
+        None => "the stream was interrupted; subscribe again".to_owned(),
+    }
 }
 
 /// Shorthand for results of services.
@@ -71,9 +75,7 @@ impl Error {
             Error::PaymentDeclined => "PAYMENT_DECLINED",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
-            Error::Internal(_) | Error::StreamInterrupted { .. } | Error::Interrupted => {
-                "INTERNAL_SERVER_ERROR"
-            }
+            Error::Internal(_) | Error::StreamInterrupted { .. } => "INTERNAL_SERVER_ERROR",
         }
     }
 }
@@ -93,26 +95,6 @@ impl From<sea_orm::TransactionError<Error>> for Error {
     }
 }
 
-impl ErrorExtensions for Error {
-    fn extend(&self) -> async_graphql::Error {
-        if let Error::Internal(cause) = self {
-            tracing::error!(error = ?cause, "internal error");
-        }
-        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
-            ext.set("code", self.code());
-            match self {
-                Error::BadUserInput { field, .. } => ext.set("field", field.as_str()),
-                Error::OutOfStock { available } => ext.set("available", *available),
-                Error::RateLimited { retry_after } => ext.set("retryAfter", *retry_after),
-                Error::StreamInterrupted { resume_after_seq } => {
-                    ext.set("resumeAfterSeq", *resume_after_seq)
-                }
-                _ => {}
-            }
-        })
-    }
-}
-
 /// Is this database error a violation of a unique constraint? The one place that knows how each
 /// backend says so, so that services can turn a lost race into the right domain error.
 pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
@@ -120,37 +102,4 @@ pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn internal_errors_never_show_their_cause() {
-        let err = Error::internal(anyhow::anyhow!("relation \"users\" does not exist"));
-        let gql = err.extend();
-        assert_eq!(gql.message, "internal server error");
-        let ext = format!("{:?}", gql.extensions);
-        assert!(ext.contains("INTERNAL_SERVER_ERROR"));
-        assert!(!ext.contains("relation"));
-    }
-
-    #[test]
-    fn an_interrupted_stream_says_where_to_resume() {
-        let gql = Error::StreamInterrupted {
-            resume_after_seq: 42,
-        }
-        .extend();
-        assert!(gql.message.contains("afterSeq: 42"));
-        let ext = format!("{:?}", gql.extensions);
-        assert!(ext.contains("INTERNAL_SERVER_ERROR") && ext.contains("resumeAfterSeq"));
-    }
-
-    #[test]
-    fn bad_input_names_the_field() {
-        let gql = Error::bad_input("email", "is not an email address").extend();
-        let ext = format!("{:?}", gql.extensions);
-        assert!(ext.contains("BAD_USER_INPUT") && ext.contains("email"));
-    }
 }

@@ -6,17 +6,17 @@
 //! two implementations. `ARCHITECTURE.md` draws the house; this is its list of rooms.
 //!
 //! # Layout
-//! Imports only point down this list.
+//! Imports only point down this list (the same floors as ARCHITECTURE.md's table).
 //! - [`app`]: `App::build(config)` connects the state, starts the workers, serves.
-//! - [`transport`]: GraphQL over HTTP, SSE and WebSocket (both subscription protocols), the
+//! - `transport`: GraphQL over HTTP, SSE and WebSocket (both subscription protocols), the
 //!   playground, readiness and metrics.
 //! - [`graphql`]: the one schema: the resolvers' roots merged, with limits and error codes.
-//! - [`workers`]: the background work every instance runs (sweeper, deducter, recovery, beacon,
-//!   search follower, bus relay).
-//! - [`demo`]: the demo accounts and catalog of a first start.
 //! - `resolvers`: root fields, one root object per noun; thin.
 //! - `schema`: the GraphQL types, one file per noun; context accessors, guards, limits, error codes.
 //! - `loaders`: DataLoaders (one generic loader by id) and the prefetching of a page's relations.
+//! - `workers`: the background work every instance runs (sweeper, deducter, recovery, beacon,
+//!   search follower, bus relay), each with only its handles; [`demo`]: the demo accounts and
+//!   catalog of a first start. Both call services, as resolvers do.
 //! - [`services`]: domain logic over a database connection, by noun: `catalog`, `inventory`,
 //!   `commerce`, `chat`, `accounts`, `updates`. No GraphQL.
 //! - [`state`]: the handles every layer may use (database, bus, search, presence, payments…).
@@ -49,7 +49,7 @@ pub mod services;
 pub mod state;
 pub mod throttle;
 mod transport;
-pub mod workers;
+mod workers;
 
 pub use app::App;
 pub use config::Config;

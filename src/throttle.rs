@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 /// Admits at most one event per key and interval.
 pub enum Throttle {
-    /// One process: when each key last admitted an event. A std mutex: held only to read and
+    /// One process: until when each key admits nothing more. A std mutex: held only to read and
     /// write the map, never across an await.
     Memory(Mutex<HashMap<String, Instant>>),
     /// Several instances: one Redis key per admitted event, expiring with the interval.
@@ -41,17 +41,18 @@ impl Throttle {
     /// Whether an event for `key` may pass now (and records it if so).
     pub(crate) async fn admit(&self, key: &str, interval: Duration) -> Result<bool> {
         match self {
-            Throttle::Memory(last) => {
-                let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+            Throttle::Memory(closed_until) => {
+                let mut closed_until = closed_until.lock().unwrap_or_else(|e| e.into_inner());
                 let now = Instant::now();
-                // Forget old entries now and then, so the map stays as small as the active keys.
-                if last.len() > 10_000 {
-                    last.retain(|_, at| now.duration_since(*at) < interval);
+                // Forget expired keys now and then, so the map stays as small as the active ones.
+                // Each key keeps its own expiry, whatever interval other keys use.
+                if closed_until.len() > 10_000 {
+                    closed_until.retain(|_, until| *until > now);
                 }
-                Ok(match last.get(key) {
-                    Some(at) if now.duration_since(*at) < interval => false,
+                Ok(match closed_until.get(key) {
+                    Some(until) if *until > now => false,
                     _ => {
-                        last.insert(key.to_owned(), now);
+                        closed_until.insert(key.to_owned(), now + interval);
                         true
                     }
                 })

@@ -185,6 +185,9 @@ pub(crate) fn spawn_search_follower(
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "the search index could not follow the outbox; retrying");
+                    if let crate::error::Error::Internal(cause) = &err {
+                        tracing::debug!(?cause);
+                    }
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                     backoff
                 }

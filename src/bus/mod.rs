@@ -18,7 +18,8 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
-pub(crate) use hub::{Delivery, Hub};
+pub use hub::Delivery;
+pub(crate) use hub::Hub;
 pub use memory::MemoryBus;
 pub(crate) use redis::RedisBus;
 
@@ -130,7 +131,7 @@ pub trait EventBus: Send + Sync + 'static {
 }
 
 /// The bus shared by the whole process.
-pub(crate) type SharedBus = Arc<dyn EventBus>;
+pub type SharedBus = Arc<dyn EventBus>;
 
 /// Connects the bus the configuration asks for: Redis when a URL is given, in-process otherwise.
 pub(crate) async fn connect(redis_url: Option<&str>, prefix: &str) -> anyhow::Result<SharedBus> {

@@ -1,6 +1,8 @@
 //! Where things stand: the statuses and kinds Folio stores or derives. Stored ones are sea-orm
-//! active enums kept as the upper-case strings they always were, so no row needs migrating; the
-//! GraphQL enums of `schema::status` mirror these one for one.
+//! active enums kept as the upper-case strings they always were, so no row needs migrating (a value
+//! no variant knows fails to load, where the old string columns fell back to a default); the
+//! GraphQL enums in `schema/` (`order.rs`, `conversation.rs`, `message.rs`, `user.rs`, `cart.rs`,
+//! `stock.rs`) mirror these one for one with `#[graphql(remote = …)]`.
 use sea_orm::entity::prelude::*;
 
 /// Where an order stands.
@@ -124,13 +126,22 @@ impl HoldState {
         reserved_until: chrono::DateTime<chrono::Utc>,
         available: i64,
     ) -> Self {
-        if held == quantity && reserved_until > chrono::Utc::now() {
+        if HoldState::is_held(quantity, held, reserved_until) {
             HoldState::Held
         } else if available >= i64::from(quantity) {
             HoldState::Lapsed
         } else {
             HoldState::OutOfStock
         }
+    }
+
+    /// Whether every unit of the line is held now (then its state needs no stock read).
+    pub(crate) fn is_held(
+        quantity: i32,
+        held: i32,
+        reserved_until: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        held == quantity && reserved_until > chrono::Utc::now()
     }
 }
 

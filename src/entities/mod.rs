@@ -24,19 +24,25 @@ pub mod stock;
 pub mod user;
 pub mod warehouse;
 
-/// A row keyed by one `i64` id, for the loader of rows by id.
-pub trait HasId {
-    fn id(&self) -> i64;
+/// A table keyed by one `i64` id column, for the loader of rows by id.
+pub trait KeyedById: sea_orm::EntityTrait {
+    /// The id column.
+    fn id_column() -> Self::Column;
+    /// The id of a row.
+    fn id_of(row: &Self::Model) -> i64;
 }
 
-macro_rules! has_id {
+macro_rules! keyed_by_id {
     ($($table:ident),*) => {
-        $(impl HasId for $table::Model {
-            fn id(&self) -> i64 {
-                self.id
+        $(impl KeyedById for $table::Entity {
+            fn id_column() -> $table::Column {
+                $table::Column::Id
+            }
+            fn id_of(row: &$table::Model) -> i64 {
+                row.id
             }
         })*
     };
 }
 
-has_id!(book, user, warehouse);
+keyed_by_id!(book, user, warehouse);

@@ -22,7 +22,8 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// Where a simulated charge stands.
+/// Where a simulated charge stands. The provider's own ledger, not a status of Folio's: it lives
+/// with its table rather than in `domain/`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 pub enum ChargeStatus {

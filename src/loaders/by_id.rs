@@ -4,13 +4,10 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
-    QueryFilter,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
 use super::{LoadError, load_error};
-use crate::entities::HasId;
+use crate::entities::KeyedById;
 
 /// Loads rows of `E` by their id.
 pub(crate) struct ById<E>(DatabaseConnection, PhantomData<E>);
@@ -23,24 +20,20 @@ impl<E> ById<E> {
 
 impl<E> Loader<i64> for ById<E>
 where
-    E: EntityTrait,
-    E::PrimaryKey: PrimaryKeyTrait<ValueType = i64>,
-    E::Model: HasId + Clone + Send + Sync + 'static,
+    E: KeyedById,
+    E::Model: Clone + Send + Sync + 'static,
 {
     type Value = E::Model;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let mut query = E::find();
-        if let Some(id) = E::PrimaryKey::iter().next() {
-            query = query.filter(id.into_column().is_in(keys.iter().copied()));
-        }
-        Ok(query
+        Ok(E::find()
+            .filter(E::id_column().is_in(keys.iter().copied()))
             .all(&self.0)
             .await
             .map_err(load_error)?
             .into_iter()
-            .map(|row| (row.id(), row))
+            .map(|row| (E::id_of(&row), row))
             .collect())
     }
 }

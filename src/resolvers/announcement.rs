@@ -2,8 +2,6 @@
 use async_graphql::{Context, Object, Result, ResultExt, Subscription};
 use futures_util::{Stream, StreamExt};
 
-use crate::bus::{Delivery, topic};
-use crate::error::Error;
 use crate::schema::announcement::Announcement;
 use crate::schema::context::{state, viewer};
 use crate::schema::guard::AdminGuard;
@@ -24,13 +22,9 @@ impl AnnouncementMutation {
         #[graphql(desc = "The notice to show.")] message: String,
     ) -> Result<Announcement> {
         let author = viewer(ctx).user_id().extend()?;
-        let event = announcement::announce(state(ctx)?.bus.as_ref(), author, &message)
+        announcement::announce(state(ctx)?.bus.as_ref(), author, &message)
             .await
-            .extend()?;
-        Announcement::from_event(&event)
-            .ok_or_else(|| {
-                Error::internal(anyhow::anyhow!("announce published another kind of event"))
-            })
+            .map(Announcement)
             .extend()
     }
 }
@@ -46,17 +40,7 @@ impl AnnouncementSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Announcement> + use<>> {
-        let notices = state(ctx)?.bus.subscribe(topic::ANNOUNCEMENTS);
-        Ok(notices.filter_map(|delivery| async move {
-            match delivery {
-                Delivery::Event(event) => Announcement::from_event(&event),
-                // Announcements are not stored, so there is nothing to recover; the
-                // subscription goes on with the next one.
-                Delivery::Gap => {
-                    tracing::warn!("an announcements subscriber fell behind");
-                    None
-                }
-            }
-        }))
+        let notices = announcement::announcements(&state(ctx)?.bus);
+        Ok(notices.map(Announcement))
     }
 }

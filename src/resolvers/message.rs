@@ -8,7 +8,6 @@ use crate::domain::id::parse_id;
 use crate::schema::context::{state, viewer};
 use crate::schema::guard::SignedInGuard;
 use crate::schema::message::{Message, SendMessageInput};
-use crate::services::chat::conversation::members_of;
 use crate::services::chat::{message, stream};
 
 /// Sending messages.
@@ -31,15 +30,12 @@ impl MessageMutation {
         let id = parse_id("conversationId", &input.conversation_id).extend()?;
         let state = state(ctx)?;
         let (body, client_id) = (&input.body, &input.client_message_id);
-        let sent =
-            message::send_message(&state.db, state.bus.as_ref(), user_id, id, body, client_id)
-                .await
-                .extend()?;
-        // A retry returns a message others may have read since: its status needs the members.
-        let members = members_of(&state.db, id).await.extend()?;
+        let sent = message::send(&state.db, state.bus.as_ref(), user_id, id, body, client_id)
+            .await
+            .extend()?;
         Ok(Message {
-            message: sent,
-            members: Arc::new(members),
+            message: sent.message,
+            members: Arc::new(sent.members),
         })
     }
 }

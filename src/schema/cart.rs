@@ -99,8 +99,7 @@ impl CartItem {
     async fn hold(&self, ctx: &Context<'_>) -> Result<HoldState> {
         let line = &self.0;
         // A line that is held needs no stock read to say so.
-        let held = status::HoldState::of(line.quantity, line.held, line.reserved_until, 0);
-        if held == status::HoldState::Held {
+        if status::HoldState::is_held(line.quantity, line.held, line.reserved_until) {
             return Ok(HoldState::Held);
         }
         let available = self.available(ctx).await?;

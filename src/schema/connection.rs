@@ -49,7 +49,8 @@ pub(crate) trait Node: OutputType {
 #[derive(SimpleObject)]
 #[graphql(name_type)]
 pub(crate) struct Connection<N: Node> {
-    /// How many items the list holds over all its pages.
+    /// How many items the list holds over all its pages: the same list the field returns (the
+    /// viewer's orders, a book's reviews…), counted whole.
     total_count: u64,
     /// Where this page sits: pass `endCursor` as `after` for the next page.
     page_info: PageInfo,

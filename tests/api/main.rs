@@ -24,6 +24,7 @@ mod presence;
 mod processes;
 mod search;
 mod search_outbox;
+mod stream_failures;
 mod updates;
 mod ws_legacy;
 mod ws_protocol;

@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use folio::config::StoreArgs;
 use folio::domain::isbn;
+use folio::entities::outbox;
 use folio::entities::{author, book, book_author, book_category, review, stock, user, warehouse};
 use folio::error::Result;
-use folio::services::updates::outbox;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, TransactionTrait};
 
 use crate::rng::Rng;

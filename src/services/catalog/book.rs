@@ -9,6 +9,7 @@ use sea_orm::{
 use crate::count_cache::CountCache;
 use crate::db::begin_write;
 use crate::domain::{isbn, money};
+use crate::entities::outbox::{self, Change};
 use crate::entities::{book, book_author, book_category};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::services::catalog::author::find_or_create_author;
@@ -16,7 +17,6 @@ use crate::services::catalog::book_input::{
     BookInput, author_names, category_slugs, keywords, optional_text, pages, price, text, year,
 };
 use crate::services::catalog::category::{find_or_create_category, name_from_slug};
-use crate::services::updates::outbox::{self, Change};
 
 /// The book with this id, unless deleted.
 pub(crate) async fn find_book(db: &impl ConnectionTrait, id: i64) -> Result<book::Model> {

@@ -9,7 +9,7 @@ use crate::db::begin_write;
 use crate::domain::status::MessageStatus;
 use crate::entities::{conversation, conversation_member, message};
 use crate::error::{Error, Result, is_unique_violation};
-use crate::services::chat::conversation::membership;
+use crate::services::chat::conversation::{members_of, membership};
 
 /// Longest message body, in characters.
 pub(crate) const MAX_BODY: usize = 4000;
@@ -57,6 +57,27 @@ pub(crate) fn clean_body(body: &str) -> Result<String> {
         ));
     }
     Ok(body.to_owned())
+}
+
+/// A message just sent, with the conversation's members its status is derived from: a retry
+/// returns a message the others may have read since.
+pub(crate) struct Sent {
+    pub(crate) message: message::Model,
+    pub(crate) members: Vec<conversation_member::Model>,
+}
+
+/// [`send_message`], then the members the message's status is derived from.
+pub(crate) async fn send(
+    db: &DatabaseConnection,
+    bus: &dyn EventBus,
+    sender: i64,
+    conversation_id: i64,
+    body: &str,
+    client_message_id: &str,
+) -> Result<Sent> {
+    let message = send_message(db, bus, sender, conversation_id, body, client_message_id).await?;
+    let members = members_of(db, conversation_id).await?;
+    Ok(Sent { message, members })
 }
 
 /// Sends a message: stored with the conversation's next seq before this returns, then published

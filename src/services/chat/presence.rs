@@ -36,6 +36,7 @@ pub(crate) async fn presence_changes(
         live,
         known,
         ready: VecDeque::new(),
+        ended: false,
     };
     Ok(stream::unfold(changes, |mut changes| async move {
         let next = changes.next().await?;
@@ -52,13 +53,21 @@ struct Changes {
     known: HashMap<i64, PresenceStatus>,
     /// Changes to send before listening again (a gap can find several).
     ready: VecDeque<UserPresence>,
+    ended: bool,
 }
 
 impl Changes {
     async fn next(&mut self) -> Option<Result<UserPresence>> {
         loop {
             if let Some(change) = self.ready.pop_front() {
+                if self.ready.is_empty() {
+                    // An idle subscription keeps no room for its last batch.
+                    self.ready = VecDeque::new();
+                }
                 return Some(Ok(change));
+            }
+            if self.ended {
+                return None;
             }
             match self.live.next().await? {
                 Delivery::Event(event) => {
@@ -84,7 +93,10 @@ impl Changes {
                     Ok(now) => now.into_iter().for_each(|p| self.changed(p)),
                     Err(err) => {
                         tracing::warn!(error = %err, "a presence stream could not catch up; ending it");
-                        return Some(Err(Error::Interrupted));
+                        self.ended = true;
+                        return Some(Err(Error::StreamInterrupted {
+                            resume_after_seq: None,
+                        }));
                     }
                 },
             }

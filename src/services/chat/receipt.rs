@@ -77,17 +77,17 @@ pub(crate) async fn mark(
 
 /// A member's watermarks after they moved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Receipt {
-    pub(crate) conversation_id: i64,
-    pub(crate) user_id: i64,
-    pub(crate) last_delivered_seq: i64,
-    pub(crate) last_read_seq: i64,
+pub struct Receipt {
+    pub conversation_id: i64,
+    pub user_id: i64,
+    pub last_delivered_seq: i64,
+    pub last_read_seq: i64,
 }
 
 /// Receipts of a conversation for a member, from now on; ends when the member leaves. On a gap the
 /// members' watermarks are read again and those that moved are sent; if they cannot be read, the
 /// stream ends with an error rather than go on with a hole. FORBIDDEN for non-members.
-pub(crate) async fn receipts(
+pub async fn receipts(
     db: DatabaseConnection,
     bus: &SharedBus,
     viewer: i64,
@@ -107,6 +107,7 @@ pub(crate) async fn receipts(
         live,
         known,
         ready: VecDeque::new(),
+        ended: false,
     };
     Ok(stream::unfold(receipts, |mut receipts| async move {
         let next = receipts.next().await?;
@@ -124,6 +125,7 @@ struct Receipts {
     known: HashMap<i64, (i64, i64)>,
     /// Receipts to send before listening again (a gap can find several).
     ready: VecDeque<Receipt>,
+    ended: bool,
 }
 
 impl Receipts {
@@ -131,7 +133,14 @@ impl Receipts {
     async fn next(&mut self) -> Option<Result<Receipt>> {
         loop {
             if let Some(receipt) = self.ready.pop_front() {
+                if self.ready.is_empty() {
+                    // An idle subscription keeps no room for its last batch.
+                    self.ready = VecDeque::new();
+                }
                 return Some(Ok(receipt));
+            }
+            if self.ended {
+                return None;
             }
             match self.live.next().await? {
                 Delivery::Event(event) => match event.as_ref() {
@@ -159,7 +168,10 @@ impl Receipts {
                     }
                     Err(err) => {
                         tracing::warn!(error = %err, "a receipt stream could not catch up; ending it");
-                        return Some(Err(Error::Interrupted));
+                        self.ended = true;
+                        return Some(Err(Error::StreamInterrupted {
+                            resume_after_seq: None,
+                        }));
                     }
                 },
             }

@@ -14,7 +14,7 @@
 //! A slow subscriber thus never blocks the others (the bus drops what it cannot buffer for it) and
 //! never silently misses a message. A stream that cannot read the database ends with an error that
 //! says from which seq to resume; it never sends a message it could not give a true status.
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use futures_util::stream::{self, BoxStream, SelectAll, Stream, StreamExt};
@@ -43,15 +43,22 @@ pub async fn messages(
     conversation_id: Option<i64>,
     after_seq: Option<i64>,
 ) -> Result<impl Stream<Item = Result<Streamed>> + use<>> {
-    if after_seq.is_some_and(|s| s < 0) {
-        return Err(Error::bad_input("afterSeq", "must not be negative"));
-    }
-    let stream = match conversation_id {
-        Some(id) => MessageStream::of_conversation(db, bus, viewer, id, after_seq).await?,
+    let followed = match conversation_id {
+        Some(id) => Followed::one(&db, bus, viewer, id, after_seq).await?,
         None if after_seq.is_some() => {
             return Err(Error::bad_input("afterSeq", "needs a conversationId"));
         }
-        None => MessageStream::of_every_conversation(db, bus, viewer).await?,
+        None => Followed::every(&db, bus, viewer).await?,
+    };
+    let stream = MessageStream {
+        db,
+        bus: bus.clone(),
+        viewer,
+        replay: after_seq.is_some(),
+        followed,
+        ready: VecDeque::new(),
+        failed: None,
+        ended: false,
     };
     Ok(stream::unfold(stream, |mut stream| async move {
         let next = stream.next().await?;
@@ -59,29 +66,26 @@ pub async fn messages(
     }))
 }
 
-/// Where one `messageAdded` subscription stands.
-struct MessageStream {
-    db: DatabaseConnection,
-    bus: SharedBus,
-    viewer: i64,
-    /// The topics of the conversations followed.
-    live: SelectAll<BoxStream<'static, Delivery>>,
-    /// The viewer's own topic, where joining conversations is announced, when the stream follows
-    /// every conversation of the viewer; `None` for one conversation, whose stream ends when the
-    /// viewer leaves it.
-    joins: Option<BoxStream<'static, Delivery>>,
-    /// Per conversation followed, the last seq sent.
-    sent: HashMap<i64, i64>,
-    /// Whether stored messages are still to be read first (a replay from `afterSeq`).
-    replay: bool,
-    /// Messages to send before listening again.
-    ready: VecDeque<Streamed>,
-    ended: bool,
+/// The conversations a stream follows, their topics, and the last seq sent in each.
+enum Followed {
+    /// One conversation (`conversationId` given), kept inline: most subscribers are these, and an
+    /// idle one should cost little.
+    One {
+        conversation_id: i64,
+        sent: i64,
+        live: BoxStream<'static, Delivery>,
+    },
+    /// Every conversation of the viewer, and the viewer's own topic, where joining is announced.
+    Every {
+        sent: Vec<(i64, i64)>,
+        live: SelectAll<BoxStream<'static, Delivery>>,
+        joins: BoxStream<'static, Delivery>,
+    },
 }
 
-impl MessageStream {
-    async fn of_conversation(
-        db: DatabaseConnection,
+impl Followed {
+    async fn one(
+        db: &DatabaseConnection,
         bus: &SharedBus,
         viewer: i64,
         conversation_id: i64,
@@ -89,66 +93,115 @@ impl MessageStream {
     ) -> Result<Self> {
         // Subscribe first, then read: nothing committed in between can be missed.
         let live = bus.subscribe(&topic::conversation(conversation_id));
-        let (conversation, _) = membership(&db, conversation_id, viewer).await?;
-        let from = after_seq.unwrap_or(conversation.last_seq);
-        let mut stream = MessageStream::new(db, bus, viewer, None);
-        stream.live.push(live);
-        stream.sent.insert(conversation_id, from);
-        stream.replay = after_seq.is_some();
-        Ok(stream)
+        let (conversation, _) = membership(db, conversation_id, viewer).await?;
+        if after_seq.is_some_and(|s| s < 0) {
+            return Err(Error::bad_input("afterSeq", "must not be negative"));
+        }
+        Ok(Followed::One {
+            conversation_id,
+            sent: after_seq.unwrap_or(conversation.last_seq),
+            live,
+        })
     }
 
-    async fn of_every_conversation(
-        db: DatabaseConnection,
-        bus: &SharedBus,
-        viewer: i64,
-    ) -> Result<Self> {
+    async fn every(db: &DatabaseConnection, bus: &SharedBus, viewer: i64) -> Result<Self> {
         let joins = bus.subscribe(&topic::user(viewer));
         let memberships = conversation_member::Entity::find()
             .filter(conversation_member::Column::UserId.eq(viewer))
-            .all(&db)
+            .all(db)
             .await?;
-        let mut stream = MessageStream::new(db, bus, viewer, Some(joins));
+        let mut live = SelectAll::new();
         for m in &memberships {
-            let topic = topic::conversation(m.conversation_id);
-            stream.live.push(stream.bus.subscribe(&topic));
+            live.push(bus.subscribe(&topic::conversation(m.conversation_id)));
         }
         let ids = memberships.iter().map(|m| m.conversation_id);
-        for c in conversation::Entity::find()
+        let sent = conversation::Entity::find()
             .filter(conversation::Column::Id.is_in(ids))
-            .all(&stream.db)
+            .all(db)
             .await?
-        {
-            stream.sent.insert(c.id, c.last_seq);
-        }
-        Ok(stream)
+            .into_iter()
+            .map(|c| (c.id, c.last_seq))
+            .collect();
+        Ok(Followed::Every { sent, live, joins })
     }
 
-    fn new(
-        db: DatabaseConnection,
-        bus: &SharedBus,
-        viewer: i64,
-        joins: Option<BoxStream<'static, Delivery>>,
-    ) -> Self {
-        MessageStream {
-            db,
-            bus: bus.clone(),
-            viewer,
-            live: SelectAll::new(),
-            joins,
-            sent: HashMap::new(),
-            replay: false,
-            ready: VecDeque::new(),
-            ended: false,
+    /// The last seq sent in `conversation_id`, if the stream follows it.
+    fn sent(&self, conversation_id: i64) -> Option<i64> {
+        match self {
+            Followed::One {
+                conversation_id: id,
+                sent,
+                ..
+            } => (*id == conversation_id).then_some(*sent),
+            Followed::Every { sent, .. } => sent
+                .iter()
+                .find(|(id, _)| *id == conversation_id)
+                .map(|(_, seq)| *seq),
         }
     }
 
+    fn set_sent(&mut self, conversation_id: i64, seq: i64) {
+        match self {
+            Followed::One { sent, .. } => *sent = seq,
+            Followed::Every { sent, .. } => {
+                match sent.iter_mut().find(|(id, _)| *id == conversation_id) {
+                    Some(entry) => entry.1 = seq,
+                    None => sent.push((conversation_id, seq)),
+                }
+            }
+        }
+    }
+
+    fn conversations(&self) -> Vec<i64> {
+        match self {
+            Followed::One {
+                conversation_id, ..
+            } => vec![*conversation_id],
+            Followed::Every { sent, .. } => sent.iter().map(|(id, _)| *id).collect(),
+        }
+    }
+
+    async fn next_delivery(&mut self) -> Option<Delivery> {
+        match self {
+            Followed::One { live, .. } => live.next().await,
+            Followed::Every { live, joins, .. } => tokio::select! {
+                Some(delivery) = joins.next() => Some(delivery),
+                Some(delivery) = live.next() => Some(delivery),
+                else => None,
+            },
+        }
+    }
+}
+
+/// Where one `messageAdded` subscription stands.
+struct MessageStream {
+    db: DatabaseConnection,
+    bus: SharedBus,
+    viewer: i64,
+    /// Whether stored messages are still to be read first (a replay from `afterSeq`).
+    replay: bool,
+    followed: Followed,
+    /// Messages to send before listening again. Emptied of its buffer once sent: an idle
+    /// subscription keeps no room for the last batch.
+    ready: VecDeque<Streamed>,
+    /// Why the stream stops, sent once what was read before the failure has gone out.
+    failed: Option<Error>,
+    ended: bool,
+}
+
+impl MessageStream {
     /// The next message; `None` once the stream is over, an error (then `None`) once it cannot go
     /// on without a hole.
     async fn next(&mut self) -> Option<Result<Streamed>> {
         loop {
             if let Some(message) = self.ready.pop_front() {
+                if self.ready.is_empty() {
+                    self.ready = VecDeque::new();
+                }
                 return Some(Ok(message));
+            }
+            if let Some(error) = self.failed.take() {
+                return Some(Err(error));
             }
             if self.ended {
                 return None;
@@ -156,25 +209,13 @@ impl MessageStream {
             let handled = if std::mem::take(&mut self.replay) {
                 self.catch_up_everywhere().await
             } else {
-                let delivery = self.next_delivery().await?;
+                let delivery = self.followed.next_delivery().await?;
                 self.handle(delivery).await
             };
-            if let Err(err) = handled {
+            if let Err(error) = handled {
+                self.failed = Some(error);
                 self.ended = true;
-                return Some(Err(err));
             }
-        }
-    }
-
-    async fn next_delivery(&mut self) -> Option<Delivery> {
-        let MessageStream { live, joins, .. } = self;
-        match joins {
-            Some(joins) => tokio::select! {
-                Some(delivery) = joins.next() => Some(delivery),
-                Some(delivery) = live.next() => Some(delivery),
-                else => None,
-            },
-            None => live.next().await,
         }
     }
 
@@ -184,7 +225,9 @@ impl MessageStream {
             Delivery::Gap => return self.catch_up_everywhere().await,
         };
         match event.as_ref() {
-            Event::MessageAdded { message } if self.sent.contains_key(&message.conversation_id) => {
+            Event::MessageAdded { message }
+                if self.followed.sent(message.conversation_id).is_some() =>
+            {
                 self.advance(message.conversation_id, Some(message.clone()))
                     .await
             }
@@ -192,7 +235,11 @@ impl MessageStream {
             Event::ConversationAt {
                 conversation_id,
                 last_seq,
-            } if self.sent.get(conversation_id).is_some_and(|s| s < last_seq) => {
+            } if self
+                .followed
+                .sent(*conversation_id)
+                .is_some_and(|s| s < *last_seq) =>
+            {
                 self.advance(*conversation_id, None).await
             }
             Event::MembershipChanged {
@@ -200,15 +247,17 @@ impl MessageStream {
                 user_id,
                 member,
             } if *user_id == self.viewer => {
-                match (*member, self.joins.is_some()) {
-                    (false, false) => self.ended = true,
-                    (false, true) => {
-                        self.sent.remove(conversation_id);
+                match (&mut self.followed, *member) {
+                    (Followed::One { .. }, false) => self.ended = true,
+                    (Followed::Every { sent, .. }, false) => {
+                        sent.retain(|(id, _)| id != conversation_id);
                     }
-                    (true, true) if !self.sent.contains_key(conversation_id) => {
-                        self.join(*conversation_id).await?
+                    (Followed::Every { .. }, true) => {
+                        if self.followed.sent(*conversation_id).is_none() {
+                            self.join(*conversation_id).await?;
+                        }
                     }
-                    (true, _) => {}
+                    (Followed::One { .. }, true) => {}
                 }
                 Ok(())
             }
@@ -219,24 +268,28 @@ impl MessageStream {
     /// Follows a conversation the viewer just joined, from where they came in.
     async fn join(&mut self, conversation_id: i64) -> Result<()> {
         // Subscribe first, then catch up.
-        self.live
-            .push(self.bus.subscribe(&topic::conversation(conversation_id)));
+        if let Followed::Every { live, .. } = &mut self.followed {
+            live.push(self.bus.subscribe(&topic::conversation(conversation_id)));
+        }
         let joined = Box::pin(
             conversation_member::Entity::find_by_id((conversation_id, self.viewer)).one(&self.db),
         )
         .await
         .map_err(|err| {
             tracing::warn!(error = %err, conversation_id, "a message stream could not follow a new conversation; ending it");
-            Error::Interrupted
+            Error::StreamInterrupted {
+                resume_after_seq: None,
+            }
         })?;
         // Left again already: nothing to follow.
         let Some(member) = joined else { return Ok(()) };
-        self.sent.insert(conversation_id, member.last_read_seq);
+        self.followed
+            .set_sent(conversation_id, member.last_read_seq);
         self.advance(conversation_id, None).await
     }
 
     async fn catch_up_everywhere(&mut self) -> Result<()> {
-        let mut conversations: Vec<i64> = self.sent.keys().copied().collect();
+        let mut conversations = self.followed.conversations();
         conversations.sort_unstable();
         for conversation_id in conversations {
             self.advance(conversation_id, None).await?;
@@ -252,13 +305,13 @@ impl MessageStream {
         conversation_id: i64,
         incoming: Option<message::Model>,
     ) -> Result<()> {
-        let Some(&sent) = self.sent.get(&conversation_id) else {
+        let Some(sent) = self.followed.sent(conversation_id) else {
             return Ok(());
         };
         let resume = |err: Error| {
             tracing::warn!(error = %err, resume_after_seq = sent, "a message stream could not catch up; ending it");
             Error::StreamInterrupted {
-                resume_after_seq: sent,
+                resume_after_seq: Some(sent),
             }
         };
         let live_seq = incoming.as_ref().map(|m| m.seq);
@@ -285,7 +338,7 @@ impl MessageStream {
                 .map_err(resume)?
         };
         let members = Arc::new(members);
-        self.sent.insert(conversation_id, last);
+        self.followed.set_sent(conversation_id, last);
         self.ready
             .extend(batch.into_iter().map(|m| (m, members.clone())));
         Ok(())

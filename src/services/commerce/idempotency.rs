@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use crate::entities::{cart, cart_item, idempotency_key};
 use crate::error::{Error, Result};
 
+/// The user's key, if a checkout recorded it (and it is not pruned yet).
 pub(crate) async fn find_key(
     db: &impl ConnectionTrait,
     user_id: i64,

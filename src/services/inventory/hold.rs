@@ -15,10 +15,10 @@ use sea_orm::{
 
 use crate::count_cache::CountCache;
 use crate::db::begin_write;
+use crate::entities::outbox::{self, Change};
 use crate::entities::{cart, cart_item, hold, stock};
 use crate::error::{Error, Result};
 use crate::services::inventory::level::{adjust_stock, available, stock_of};
-use crate::services::updates::outbox::{self, Change};
 
 /// How many times a hold is planned again when a warehouse's stock changed between reading it and
 /// holding from it. The guarded update makes a lost race safe; retrying makes it rarely visible.

@@ -5,13 +5,13 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 
 use crate::count_cache::CountCache;
 use crate::db::begin_write;
+use crate::entities::outbox::{self, Change};
 use crate::entities::stock;
 use crate::error::{Error, Result};
 use crate::services::catalog::book::find_book;
 use crate::services::inventory::level::{available, stock_of};
 use crate::services::inventory::sale::deduct_sold_stock_in;
 use crate::services::inventory::warehouse::find_warehouse;
-use crate::services::updates::outbox::{self, Change};
 
 /// Sets the units on hand of a book in one warehouse. Lowering it under what carts hold there fails
 /// with CONFLICT and changes nothing; a change in available stock is recorded for subscribers.

@@ -17,24 +17,24 @@ use crate::services::updates::price_watch;
 
 /// A price change as subscribers get it.
 #[derive(Clone, Debug)]
-pub(crate) struct PriceUpdate {
-    pub(crate) book: book::Model,
-    pub(crate) old_minor: i64,
-    pub(crate) new_minor: i64,
-    pub(crate) currency: String,
-    pub(crate) changed_at: chrono::DateTime<chrono::Utc>,
+pub struct PriceUpdate {
+    pub book: book::Model,
+    pub old_minor: i64,
+    pub new_minor: i64,
+    pub currency: String,
+    pub changed_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A stock change as subscribers get it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct StockUpdate {
-    pub(crate) book_id: i64,
-    pub(crate) available: i64,
+pub struct StockUpdate {
+    pub book_id: i64,
+    pub available: i64,
 }
 
 /// Whose price changes a subscriber wants.
 #[derive(Clone, Debug)]
-pub(crate) enum PriceInterest {
+pub enum PriceInterest {
     /// These books.
     Books(HashSet<i64>),
     /// Whatever books this user watches at the time of the change.
@@ -66,11 +66,13 @@ impl PriceInterest {
 /// The error that ends a live stream which could not read what it needed.
 fn interrupted(what: &str, cause: Error) -> Error {
     tracing::warn!(error = %cause, "a {what} stream could not read the database; ending it");
-    Error::Interrupted
+    Error::StreamInterrupted {
+        resume_after_seq: None,
+    }
 }
 
 /// Price changes for `interest`, from the moment of the call.
-pub(crate) fn price_updates(
+pub fn price_updates(
     db: DatabaseConnection,
     bus: &SharedBus,
     interest: PriceInterest,
@@ -108,6 +110,10 @@ impl Prices {
     async fn next(&mut self) -> Option<Result<PriceUpdate>> {
         loop {
             if let Some(update) = self.ready.pop_front() {
+                if self.ready.is_empty() {
+                    // An idle subscription keeps no room for its last batch.
+                    self.ready = VecDeque::new();
+                }
                 return Some(Ok(update));
             }
             if self.ended {
@@ -204,7 +210,7 @@ async fn current_prices(
 }
 
 /// Changes of available stock of `book_ids`, from the moment of the call.
-pub(crate) fn stock_updates(
+pub fn stock_updates(
     db: DatabaseConnection,
     bus: &SharedBus,
     book_ids: Vec<i64>,
@@ -242,6 +248,10 @@ impl Levels {
     async fn next(&mut self) -> Option<Result<StockUpdate>> {
         loop {
             if let Some(update) = self.ready.pop_front() {
+                if self.ready.is_empty() {
+                    // An idle subscription keeps no room for its last batch.
+                    self.ready = VecDeque::new();
+                }
                 return Some(Ok(update));
             }
             if self.ended {

@@ -1,60 +1,16 @@
-//! The transactional outbox. A change that others must hear about (the search index, subscribers on
-//! every instance) writes an outbox row in the same transaction as the change itself, so nothing is
-//! announced that did not commit and nothing committed goes unannounced if the process dies. The
-//! relay (`updates::relay`) reads the rows in id order and applies them, at least once.
+//! Reading the transactional outbox: its consumers' cursors, the rows after a cursor (minding the
+//! ids of transactions not yet committed), and pruning. Writing a row happens in the transaction of
+//! the change itself (`entities::outbox::record`), so nothing is announced that did not commit and
+//! nothing committed goes unannounced if the process dies. The relay (`updates::relay`) reads the
+//! rows in id order and applies them, at least once.
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
 
-use crate::entities::{outbox, outbox_cursor};
+use crate::entities::outbox::{self, Change};
+use crate::entities::outbox_cursor;
 use crate::error::{Error, Result};
-
-/// A committed change, as the outbox records it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Change {
-    /// A book was created or its catalog data changed: reindex it.
-    BookChanged { book_id: i64 },
-    /// A book was deleted: take it out of search.
-    BookDeleted { book_id: i64 },
-    /// A book's price changed (only written when the value really changed).
-    PriceChanged {
-        book_id: i64,
-        old_minor: i64,
-        new_minor: i64,
-        currency: String,
-        changed_at: chrono::DateTime<chrono::Utc>,
-    },
-    /// A book's available stock may have changed. The count is not recorded: the bus relay reads
-    /// it when it publishes, so that the writer need not read back the stock row it has locked.
-    StockChanged { book_id: i64 },
-}
-
-impl Change {
-    fn kind(&self) -> &'static str {
-        match self {
-            Change::BookChanged { .. } => "book_changed",
-            Change::BookDeleted { .. } => "book_deleted",
-            Change::PriceChanged { .. } => "price_changed",
-            Change::StockChanged { .. } => "stock_changed",
-        }
-    }
-}
-
-/// Appends `change` to the outbox; call it inside the transaction that makes the change.
-pub async fn record(txn: &impl ConnectionTrait, change: &Change) -> Result<()> {
-    outbox::ActiveModel {
-        kind: Set(change.kind().to_owned()),
-        payload: Set(serde_json::to_string(change).map_err(Error::internal)?),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
 
 /// How long a consumer waits for a missing id to appear before it passes over it. On PostgreSQL
 /// ids are handed out when rows are inserted, not when their transactions commit, so id 7 can

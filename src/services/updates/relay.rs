@@ -15,11 +15,12 @@ use sea_orm::{
 
 use crate::bus::{Event, EventBus, topic};
 use crate::db::begin_write;
+use crate::entities::outbox::Change;
 use crate::entities::{book, outbox_cursor};
 use crate::error::Result;
 use crate::search::{Batch, SharedIndex, load_documents};
 use crate::services::inventory::level::available_by_book;
-use crate::services::updates::outbox::{self, Change};
+use crate::services::updates::outbox;
 
 /// Rows read from the outbox per batch: a pass that applies this many found a backlog.
 pub(crate) const BATCH: u64 = 500;
