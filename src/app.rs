@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::auth::Tokens;
+use crate::auth::{Authenticator, Tokens};
 use crate::config::Config;
 use crate::count_cache::CountCache;
 use crate::payment::SimulatedProvider;
@@ -91,12 +91,20 @@ async fn connect(config: Config) -> anyhow::Result<AppState> {
         }
         None => Arc::new(MemoryPresence::default()),
     };
+    let tokens = Tokens::from_config(
+        config.jwt_secret.as_deref(),
+        &config.data_dir,
+        config.token_ttl,
+    )?;
+    let auth = Authenticator::new(
+        tokens.clone(),
+        db.clone(),
+        bus.clone(),
+        config.session_check_interval,
+    );
     Ok(AppState {
-        tokens: Tokens::from_config(
-            config.jwt_secret.as_deref(),
-            &config.data_dir,
-            config.token_ttl,
-        )?,
+        tokens,
+        auth: Arc::new(auth),
         search: search::open(&config).await?,
         counts: Arc::new(CountCache::default()),
         payments: Arc::new(SimulatedProvider::new(db.clone())),
@@ -114,6 +122,7 @@ async fn connect(config: Config) -> anyhow::Result<AppState> {
 fn spawn_workers(state: &AppState) {
     let config = &state.config;
     let shutdown = &state.shutdown;
+    state.auth.spawn_revocation_listener(shutdown.clone());
     workers::spawn_search_follower(
         state.db.clone(),
         state.search.clone(),

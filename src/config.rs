@@ -76,7 +76,13 @@ impl ServeArgs {
             config.low_stock_threshold = n;
         }
         if let Some(secs) = env_parse::<u64>("FOLIO_TOKEN_TTL")? {
-            config.token_ttl = Duration::from_secs(secs);
+            config.token_ttl = Duration::from_secs(secs.max(1));
+        }
+        if let Some(secs) = env_parse::<u64>("FOLIO_REFRESH_TTL")? {
+            config.refresh_ttl = Duration::from_secs(secs.max(1));
+        }
+        if let Some(secs) = env_parse::<u64>("FOLIO_SESSION_CHECK_INTERVAL")? {
+            config.session_check_interval = Duration::from_secs(secs);
         }
         if let Some(n) = env_parse("FOLIO_MAX_DEPTH")? {
             config.limits.max_depth = n;
@@ -136,8 +142,14 @@ pub struct Config {
     pub demo: bool,
     /// Secret that signs tokens; `None` means one generated once and kept in the data dir.
     pub jwt_secret: Option<String>,
-    /// How long a token stays valid.
+    /// How long an access token stays valid.
     pub token_ttl: Duration,
+    /// How long a refresh token stays valid (each refresh issues a new one).
+    pub refresh_ttl: Duration,
+    /// How long an instance trusts what the database said about a session (revoked or not, the
+    /// user's role, disabled or not) before it asks again. Revocations themselves arrive at once
+    /// over the bus; this bounds what has no event (a role changed in the database, a user deleted).
+    pub session_check_interval: Duration,
     /// How long a cart's stock hold lasts without the cart being touched.
     pub hold_ttl: Duration,
     /// How often each instance's sweeper looks for lapsed holds.
@@ -218,7 +230,9 @@ impl Config {
             search_index_name: "folio-books".into(),
             demo: true,
             jwt_secret: None,
-            token_ttl: Duration::from_secs(24 * 3600),
+            token_ttl: Duration::from_secs(900),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            session_check_interval: Duration::from_secs(5),
             hold_ttl: Duration::from_secs(600),
             sweep_interval: Duration::from_secs(1),
             deduct_interval: Duration::from_millis(200),

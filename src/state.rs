@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::Tokens;
+use crate::auth::{Authenticator, Tokens};
 use crate::bus::SharedBus;
 use crate::config::Config;
 use crate::count_cache::CountCache;
@@ -24,6 +24,8 @@ pub struct AppState {
     pub bus: SharedBus,
     /// Signs and checks tokens.
     pub tokens: Tokens,
+    /// Turns a token into a viewer, and hears of sessions that end.
+    pub auth: Arc<Authenticator>,
     /// The catalog's search index.
     pub search: SharedIndex,
     /// Counts of books per filter, for `totalCount`.

@@ -18,6 +18,7 @@ use crate::count_cache::CountCache;
 use crate::error::Result;
 use crate::payment::SharedProvider;
 use crate::search::SharedIndex;
+use crate::services::accounts::session;
 use crate::services::chat::beacon;
 use crate::services::commerce::{idempotency, settlement};
 use crate::services::inventory::{hold, sale};
@@ -92,7 +93,8 @@ where
 }
 
 /// Settles orders whose checkout died between charging and recording, at start and every
-/// `recovery_interval`, and forgets idempotency keys and published outbox rows past their time.
+/// `recovery_interval`, and forgets idempotency keys, published outbox rows and ended sessions past
+/// their time.
 pub(crate) fn spawn_payment_recovery(
     db: DatabaseConnection,
     payments: SharedProvider,
@@ -121,6 +123,9 @@ pub(crate) fn spawn_payment_recovery(
             if let Err(err) = outbox::prune(&db, config.outbox_retention, relay::BUS_CONSUMER).await
             {
                 tracing::warn!(error = %err, "could not prune the outbox");
+            }
+            if let Err(err) = session::prune_sessions(&db).await {
+                tracing::warn!(error = %err, "could not prune ended sessions");
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,

@@ -1,27 +1,16 @@
-//! Who is asking, proven: password hashing, and the signed tokens that carry a user's id and role.
+//! Who is asking, proven: password hashing, the signed short-lived tokens that name a user's
+//! session, and the authenticator that turns a token into a viewer (checking, through a short
+//! cache, that the session still stands) and hears of sessions that end.
+mod authenticator;
 mod password;
 mod token;
 
+pub use authenticator::{Authenticated, Authenticator, Revocation, TokenSession};
 pub use password::{hash_password, verify_password};
-pub use token::{Claims, Tokens};
+pub use token::{Claims, Issued, Tokens};
 
-use crate::domain::viewer::Viewer;
-
-/// The viewer an `Authorization` value names (`Bearer <token>`, or the bare token): anonymous
-/// without one, `InvalidToken` for one that is forged or expired.
-pub fn viewer_from_authorization(tokens: &Tokens, value: Option<&str>) -> Viewer {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Viewer::Anonymous;
-    };
-    let token = match value.split_once(' ') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-        _ => value,
-    };
-    match tokens.verify(token) {
-        Ok(claims) => Viewer::User {
-            id: claims.user_id(),
-            role: claims.role,
-        },
-        Err(_) => Viewer::InvalidToken,
-    }
-}
+/// Attached to the operations of a WebSocket connection: `reauthenticate` puts the new identity here
+/// and the connection carries on under it. A watch, not a queue: only the newest identity matters,
+/// however many a client sends.
+#[derive(Clone)]
+pub struct SocketIdentity(pub tokio::sync::watch::Sender<Option<Authenticated>>);

@@ -1,4 +1,7 @@
-//! Signed, expiring tokens (HS256 JWTs) that carry the user id and role.
+//! Signed, short-lived access tokens (HS256 JWTs) that name a user and the session they belong to.
+//! The token proves who signed in and when it stops being good; whether the user may still act
+//! (the session not revoked, the account not disabled, its role) is read from the database, through
+//! `auth::Authenticator`'s short-lived cache.
 use std::path::Path;
 use std::time::Duration;
 
@@ -6,7 +9,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::viewer::Role;
 use crate::error::{Error, Result};
 
 /// What a token says about its bearer.
@@ -14,8 +16,8 @@ use crate::error::{Error, Result};
 pub struct Claims {
     /// The user id, as a string as JWT's `sub` wants.
     pub sub: String,
-    /// The role when the token was issued.
-    pub role: Role,
+    /// The session (`sessions.id`) the token was issued for.
+    pub sid: i64,
     /// Issued at, seconds since the epoch.
     pub iat: i64,
     /// Expiry, seconds since the epoch.
@@ -27,6 +29,17 @@ impl Claims {
     pub fn user_id(&self) -> i64 {
         self.sub.parse().unwrap_or(-1)
     }
+
+    /// When the token stops being good.
+    pub fn expires_at(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp(self.exp, 0).unwrap_or_default()
+    }
+}
+
+/// A freshly issued access token and when it expires.
+pub struct Issued {
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Issues and checks tokens with one secret.
@@ -72,17 +85,21 @@ impl Tokens {
         Ok(Tokens::new(secret.as_bytes(), ttl))
     }
 
-    /// A token for this user.
-    pub fn issue(&self, user_id: i64, role: Role) -> Result<String> {
+    /// An access token for this user's session.
+    pub fn issue(&self, user_id: i64, session_id: i64) -> Result<Issued> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
-            role,
+            sid: session_id,
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(Error::internal)
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(Error::internal)?;
+        Ok(Issued {
+            token,
+            expires_at: claims.expires_at(),
+        })
     }
 
     /// The claims of a valid, unexpired token.
@@ -112,26 +129,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_token_carries_the_user_and_role() {
+    fn a_token_carries_the_user_and_session() {
         let tokens = Tokens::new(b"secret", Duration::from_secs(60));
-        let claims = tokens
-            .verify(&tokens.issue(42, Role::Admin).unwrap())
-            .unwrap();
+        let issued = tokens.issue(42, 7).unwrap();
+        let claims = tokens.verify(&issued.token).unwrap();
         assert_eq!(claims.user_id(), 42);
-        assert_eq!(claims.role, Role::Admin);
+        assert_eq!(claims.sid, 7);
+        assert_eq!(claims.expires_at(), issued.expires_at);
     }
 
     #[test]
     fn a_token_signed_with_another_secret_is_rejected() {
         let ours = Tokens::new(b"secret", Duration::from_secs(60));
         let theirs = Tokens::new(b"other", Duration::from_secs(60));
-        assert!(ours.verify(&theirs.issue(1, Role::Admin).unwrap()).is_err());
+        assert!(ours.verify(&theirs.issue(1, 1).unwrap().token).is_err());
     }
 
     #[test]
     fn an_expired_token_is_rejected() {
         let tokens = Tokens::new(b"secret", Duration::from_secs(0));
-        let token = tokens.issue(1, Role::Customer).unwrap();
+        let token = tokens.issue(1, 1).unwrap().token;
         std::thread::sleep(Duration::from_millis(1100));
         assert!(tokens.verify(&token).is_err());
     }
@@ -141,10 +158,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = Tokens::from_config(None, dir.path(), Duration::from_secs(60)).unwrap();
         let second = Tokens::from_config(None, dir.path(), Duration::from_secs(60)).unwrap();
-        assert!(
-            second
-                .verify(&first.issue(7, Role::Customer).unwrap())
-                .is_ok()
-        );
+        assert!(second.verify(&first.issue(7, 1).unwrap().token).is_ok());
     }
 }

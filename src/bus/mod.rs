@@ -85,6 +85,12 @@ pub enum Event {
         book_id: i64,
         available: i64,
     },
+    /// Sessions ended: one (`session_id`), or every session of a user (`user_id`). Each instance
+    /// forgets them and closes the sockets that carry them.
+    SessionsRevoked {
+        user_id: Option<i64>,
+        session_id: Option<i64>,
+    },
 }
 
 /// The topics events are published under. A subscription listens to the topics it needs only.
@@ -93,6 +99,8 @@ pub mod topic {
     pub(crate) const ANNOUNCEMENTS: &str = "announcements";
     /// Every price change (rare, and `priceChanged` without ids needs them all).
     pub(crate) const PRICES: &str = "prices";
+    /// Ended sessions (rare, and every instance needs them all).
+    pub(crate) const SESSIONS: &str = "sessions";
 
     /// What concerns one user wherever they are (joining and leaving conversations).
     pub(crate) fn user(user_id: i64) -> String {

@@ -15,6 +15,8 @@ pub struct Model {
     /// An argon2id PHC string.
     pub password_hash: String,
     pub role: Role,
+    /// Set by an admin: the user cannot sign in, and their sessions have ended.
+    pub disabled: bool,
     pub created_at: ChronoDateTimeUtc,
 }
 

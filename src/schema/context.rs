@@ -4,6 +4,7 @@
 //! INTERNAL_SERVER_ERROR.
 use async_graphql::{Context, Result};
 
+use crate::auth::{SocketIdentity, TokenSession};
 use crate::domain::viewer::Viewer;
 use crate::loaders::Loaders;
 use crate::state::AppState;
@@ -16,6 +17,16 @@ pub(crate) fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState> {
 /// Who is asking (anonymous when the transport attached nobody).
 pub(crate) fn viewer(ctx: &Context<'_>) -> Viewer {
     ctx.data_opt::<Viewer>().cloned().unwrap_or_default()
+}
+
+/// The session of the viewer's token, when signed in.
+pub(crate) fn session(ctx: &Context<'_>) -> Option<TokenSession> {
+    ctx.data_opt::<TokenSession>().copied()
+}
+
+/// The WebSocket connection the operation runs on, if it runs on one.
+pub(crate) fn socket_identity<'a>(ctx: &Context<'a>) -> Option<&'a SocketIdentity> {
+    ctx.data_opt::<SocketIdentity>()
 }
 
 /// This request's loaders.

@@ -4,11 +4,17 @@ use async_graphql::{InputObject, SimpleObject};
 use crate::schema::user::User;
 use crate::services::accounts::session::Session;
 
-/// A signed-in session: the token to send as `Authorization: Bearer <token>`, and its user.
+/// A signed-in session: the access token to send as `Authorization: Bearer <token>` until
+/// `expiresAt`, the refresh token that `refreshSession` trades for the next pair, and the user.
 #[derive(SimpleObject)]
 pub(crate) struct AuthPayload {
-    /// Signed token, valid for 24 hours by default.
+    /// Signed access token, valid until `expiresAt` (15 minutes by default).
     pub(crate) token: String,
+    /// When `token` stops working; refresh before then.
+    pub(crate) expires_at: chrono::DateTime<chrono::Utc>,
+    /// Works once, with `refreshSession`, for 30 days by default; keep it secret. Using it twice
+    /// ends the session.
+    pub(crate) refresh_token: String,
     /// The signed-in user.
     pub(crate) user: User,
 }
@@ -17,9 +23,18 @@ impl From<Session> for AuthPayload {
     fn from(session: Session) -> Self {
         AuthPayload {
             token: session.token,
+            expires_at: session.expires_at,
+            refresh_token: session.refresh_token,
             user: User::signed_in(session.user),
         }
     }
+}
+
+/// What `reauthenticate` answers.
+#[derive(SimpleObject)]
+pub(crate) struct Reauthenticated {
+    /// When the new token (and a WebSocket carried on under it) expires.
+    pub(crate) expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// What it takes to open an account.

@@ -30,6 +30,8 @@ pub(crate) struct User {
     #[graphql(skip)]
     pub(crate) email_private: String,
     #[graphql(skip)]
+    pub(crate) disabled_private: bool,
+    #[graphql(skip)]
     pub(crate) user_id: i64,
     /// Set when the user is the one who just signed in or up (their request carries no token yet).
     #[graphql(skip)]
@@ -43,6 +45,14 @@ impl User {
         let viewer = viewer(ctx);
         let may_see = self.is_viewer || viewer.is(self.user_id) || viewer.is_admin();
         may_see.then(|| self.email_private.clone())
+    }
+
+    /// Whether an admin disabled the account. Visible only to the user themselves and to admins;
+    /// null otherwise.
+    async fn disabled(&self, ctx: &Context<'_>) -> Option<bool> {
+        let viewer = viewer(ctx);
+        let may_see = self.is_viewer || viewer.is(self.user_id) || viewer.is_admin();
+        may_see.then_some(self.disabled_private)
     }
 
     /// Whether the user is online now.
@@ -66,6 +76,7 @@ impl From<user::Model> for User {
             name: m.name,
             role: m.role.into(),
             email_private: m.email,
+            disabled_private: m.disabled,
             user_id: m.id,
             is_viewer: false,
         }

@@ -15,8 +15,9 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
 use super::{Gateway, GraphQLBody};
-use crate::auth::viewer_from_authorization;
+use crate::auth::{Authenticated, Revocation, TokenSession};
 use crate::domain::viewer::Viewer;
+use crate::error::Error;
 
 /// `POST /graphql`.
 pub(crate) async fn post(
@@ -33,11 +34,14 @@ pub(crate) async fn post(
             );
         }
     };
-    let viewer = viewer_from_headers(&gateway, &headers);
+    let who = match authenticate(&gateway, &headers).await {
+        Ok(who) => who,
+        Err(response) => return response,
+    };
     if wants_event_stream(&headers) {
-        return event_stream(gateway, body, viewer);
+        return event_stream(gateway, body, who);
     }
-    execute(gateway, body, viewer).await
+    execute(gateway, body, who).await
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only, as GET must not change anything.
@@ -71,15 +75,18 @@ pub(crate) async fn get(
             .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
         return response;
     }
-    let viewer = viewer_from_headers(&gateway, &headers);
-    execute(gateway, body, viewer).await
+    let who = match authenticate(&gateway, &headers).await {
+        Ok(who) => who,
+        Err(response) => return response,
+    };
+    execute(gateway, body, who).await
 }
 
-async fn execute(gateway: Gateway, body: GraphQLBody, viewer: Viewer) -> Response {
+async fn execute(gateway: Gateway, body: GraphQLBody, who: Authenticated) -> Response {
     let started = Instant::now();
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
-    let request = body.prepare(&gateway.state, viewer);
+    let request = body.prepare(&gateway.state, &who);
     let response = gateway.schema.execute(request).await;
     metrics::histogram!("folio_graphql_duration_seconds").record(started.elapsed().as_secs_f64());
     metrics::counter!("folio_graphql_requests_total", "outcome" => if response.is_ok() { "ok" } else { "error" })
@@ -87,28 +94,41 @@ async fn execute(gateway: Gateway, body: GraphQLBody, viewer: Viewer) -> Respons
     Json(response).into_response()
 }
 
-fn event_stream(gateway: Gateway, body: GraphQLBody, viewer: Viewer) -> Response {
+fn event_stream(gateway: Gateway, body: GraphQLBody, who: Authenticated) -> Response {
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
     let state = &gateway.state;
     let shutdown = state.shutdown.clone();
     // An SSE subscription is a subscription connection too: it counts towards its user's presence
     // for as long as the stream lives.
-    let presence = match &viewer {
+    let presence = match &who.viewer {
         Viewer::User { id, .. } => Some(state.presence.connect(*id)),
         _ => None,
     };
-    let events = gateway
+    // The stream lives no longer than its token: at its expiry, or when its session is revoked, it
+    // ends with UNAUTHENTICATED (the client refreshes and subscribes again, with `afterSeq`).
+    let session_end = match who.session {
+        Some(session) => {
+            futures_util::future::Either::Left(session_ended(gateway.state.auth.clone(), session))
+        }
+        None => futures_util::future::Either::Right(std::future::pending()),
+    };
+    let responses = gateway
         .schema
-        .execute_stream(body.prepare(state, viewer))
+        .execute_stream(body.prepare(state, &who))
+        .take_until(session_end)
         .map(move |response| {
             let _counted = &presence;
             let data = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
-            Ok::<_, Infallible>(SseEvent::default().event("next").data(data))
-        })
+            SseEvent::default().event("next").data(data)
+        });
+    let ended = who.session.map(|_| ended_by_session());
+    let events = responses
+        .chain(futures_util::stream::iter(ended))
         .chain(futures_util::stream::once(async {
-            Ok(SseEvent::default().event("complete").data(""))
+            SseEvent::default().event("complete").data("")
         }))
+        .map(Ok::<_, Infallible>)
         // A draining server ends its streams so that the clients reconnect elsewhere.
         .take_until(async move { shutdown.cancelled().await });
     Sse::new(events)
@@ -123,12 +143,55 @@ fn wants_event_stream(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/event-stream"))
 }
 
-/// The viewer named by the `Authorization` header.
-fn viewer_from_headers(gateway: &Gateway, headers: &HeaderMap) -> Viewer {
+/// Who the `Authorization` header names; a 503 when the database cannot say.
+async fn authenticate(gateway: &Gateway, headers: &HeaderMap) -> Result<Authenticated, Response> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    viewer_from_authorization(&gateway.state.tokens, value)
+    gateway.state.auth.authenticate(value).await.map_err(|err| {
+        tracing::error!(error = ?err, "could not check a token's session");
+        let body = serde_json::json!({
+            "errors": [{ "message": "the service is unavailable; retry shortly",
+                         "extensions": { "code": "INTERNAL_SERVER_ERROR" } }]
+        });
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+    })
+}
+
+/// Resolves when `session`'s token expires, or when the session is revoked.
+pub(crate) async fn session_ended(
+    auth: std::sync::Arc<crate::auth::Authenticator>,
+    session: TokenSession,
+) {
+    let mut revocations = auth.revocations();
+    let expiry = until(session.expires_at);
+    tokio::pin!(expiry);
+    loop {
+        tokio::select! {
+            _ = &mut expiry => return,
+            revocation = revocations.recv() => {
+                let revocation = revocation.unwrap_or(Revocation::Any);
+                if revocation.may_end(&session) && !auth.still_stands(&session).await.unwrap_or(true) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps until `at`.
+pub(crate) fn until(at: chrono::DateTime<chrono::Utc>) -> tokio::time::Sleep {
+    let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(left)
+}
+
+/// The last event of an SSE stream whose token expired or whose session ended.
+fn ended_by_session() -> SseEvent {
+    let error = Error::InvalidToken;
+    let data = serde_json::json!({
+        "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }]
+    });
+    SseEvent::default().event("next").data(data.to_string())
 }
 
 /// The type of the operation the request would run, if the document parses.

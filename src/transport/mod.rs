@@ -16,7 +16,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use tokio_util::task::TaskTracker;
 
-use crate::domain::viewer::Viewer;
+use crate::auth::Authenticated;
 use crate::graphql::FolioSchema;
 use crate::loaders::Loaders;
 use crate::state::AppState;
@@ -76,11 +76,16 @@ pub(crate) struct GraphQLBody {
 }
 
 impl GraphQLBody {
-    /// The request to execute for `viewer`, with this request's own DataLoaders attached.
-    pub(crate) fn prepare(self, state: &AppState, viewer: Viewer) -> async_graphql::Request {
-        self.into_request()
-            .data(viewer)
-            .data(Loaders::new(&state.db, &state.presence))
+    /// The request to execute as `who`, with this request's own DataLoaders attached.
+    pub(crate) fn prepare(self, state: &AppState, who: &Authenticated) -> async_graphql::Request {
+        let mut request = self
+            .into_request()
+            .data(who.viewer.clone())
+            .data(Loaders::new(&state.db, &state.presence));
+        if let Some(session) = who.session {
+            request = request.data(session);
+        }
+        request
     }
 
     /// The `async_graphql::Request` for this body.

@@ -45,7 +45,7 @@ fn seqs(messages: &[Value]) -> Vec<i64> {
 }
 
 /// Sends `probe-N` messages until the subscription delivers one; returns the last seq it delivered.
-async fn until_live(app: &TestApp, token: &str, conversation: &str, ws: &mut WsClient) -> i64 {
+pub async fn until_live(app: &TestApp, token: &str, conversation: &str, ws: &mut WsClient) -> i64 {
     for n in 0..25 {
         let seq = send(app, token, conversation, &format!("probe-{n}")).await["seq"]
             .as_i64()

@@ -15,6 +15,9 @@ use crate::helpers::{Backend, spawn_app};
 /// domain lands; the test fails if a listed operation already validates, so none lingers here.
 const PENDING: &[&str] = &[];
 
+/// The files of `../shared/contract/next/` whose issue has landed, copied into `tests/contract/next/`.
+const LANDED_NEXT: &[&str] = &["edge.graphql"];
+
 fn manifest_path(relative: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
@@ -42,6 +45,23 @@ fn the_contract_copy_matches_the_shared_contract_when_it_is_present() {
         ours == shared,
         "tests/contract/operations.graphql differs from the shared contract; copy it again"
     );
+}
+
+#[test]
+fn the_landed_next_contracts_match_the_shared_ones_when_present() {
+    for landed in LANDED_NEXT {
+        let Ok(shared) =
+            std::fs::read_to_string(manifest_path(&format!("../shared/contract/next/{landed}")))
+        else {
+            continue;
+        };
+        let ours = std::fs::read_to_string(manifest_path(&format!("tests/contract/next/{landed}")))
+            .unwrap();
+        assert!(
+            ours == shared,
+            "tests/contract/next/{landed} differs from the shared one"
+        );
+    }
 }
 
 /// One top-level definition of the contract document: its keyword, name and source text.
@@ -123,12 +143,17 @@ async fn every_contract_operation_validates_against_the_schema() {
         .finish();
     let document =
         std::fs::read_to_string(manifest_path("tests/contract/operations.graphql")).unwrap();
-    let all = definitions(&document);
+    let mut all = definitions(&document);
     assert!(
         all.len() > 40,
         "the contract was not read: {} definitions",
         all.len()
     );
+    // The contracts of landed issues, which may use the main contract's fragments.
+    for landed in LANDED_NEXT {
+        let path = manifest_path(&format!("tests/contract/next/{landed}"));
+        all.extend(definitions(&std::fs::read_to_string(path).unwrap()));
+    }
     let mut failures = Vec::new();
     for operation in all.iter().filter(|d| d.keyword != "fragment") {
         let response = schema.execute(with_fragments(operation, &all)).await;

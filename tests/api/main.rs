@@ -24,6 +24,8 @@ mod presence;
 mod processes;
 mod search;
 mod search_outbox;
+mod sessions;
+mod sessions_sockets;
 mod stream_failures;
 mod updates;
 mod ws_legacy;

@@ -53,24 +53,44 @@ async function overHttp(params, headers) {
   }
 }
 
-// One graphql-ws client per distinct Authorization value; a new value replaces (and disposes) the
-// old client, since the token is only sent once, in connection_init.
+// One graphql-ws client per signed-in identity. When the sign-in bar refreshes the token, the open
+// socket is told with `reauthenticate` (its subscriptions carry on under the new token, with no gap)
+// and a reconnect sends the newest token: connectionParams is read at each connection_init.
 let current = null; // { authorization, client }
+
+const REAUTHENTICATE = 'mutation Reauthenticate($token: String!) { reauthenticate(token: $token) { expiresAt } }';
 
 function wsClient(authorization) {
   if (current && current.authorization === authorization) return current.client;
   if (current) void current.client.dispose();
-  const client = createClient({
+  const state = { authorization, client: null };
+  state.client = createClient({
     url: WS_URL,
     lazy: true,
     retryAttempts: 3,
     // graphql-ws retries 4403 (Forbidden) by default; for a playground a rejected token should show
     // at once. Other closes (server restarting, network) are still retried.
     shouldRetry: (closeEvent) => !(closeEvent && typeof closeEvent === 'object' && closeEvent.code === 4403),
-    connectionParams: authorization ? { authorization } : {},
+    connectionParams: () => (state.authorization ? { authorization: state.authorization } : {}),
   });
-  current = { authorization, client };
-  return client;
+  current = state;
+  return state.client;
+}
+
+/**
+ * The sign-in bar refreshed its token: the socket signed in with `previous` carries on under `next`.
+ * Subscriptions started afterwards with the new Authorization header reuse that socket.
+ */
+export function renewAuthorization(previous, next) {
+  if (!current || current.authorization !== previous || !next) return;
+  current.authorization = next;
+  const token = next.replace(/^Bearer\s+/i, '');
+  // Sent only if the socket is open (lazy: no subscription, no socket, nothing to renew).
+  const done = current.client.subscribe(
+    { query: REAUTHENTICATE, variables: { token }, operationName: 'Reauthenticate' },
+    { next: () => {}, error: () => {}, complete: () => {} },
+  );
+  void done;
 }
 
 function closeMessage(err) {

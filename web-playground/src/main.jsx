@@ -1,10 +1,10 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import 'graphiql/graphiql.css';
 import './style.css';
 
-import { HTTP_URL, authorizationOf, fetcher } from './fetcher.js';
+import { HTTP_URL, authorizationOf, fetcher, renewAuthorization } from './fetcher.js';
 
 const DEFAULT_QUERY = `# Welcome to Folio. Sign in above (demo admin: admin@folio.demo / folio-admin), then run:
 query Me {
@@ -13,8 +13,48 @@ query Me {
 `;
 
 const SIGN_IN = `mutation SignIn($email: String!, $password: String!) {
-  signIn(input: {email: $email, password: $password}) { token user { name role } }
+  signIn(input: {email: $email, password: $password}) { token refreshToken expiresAt user { name role } }
 }`;
+
+const REFRESH = `mutation RefreshSession($refreshToken: String!) {
+  refreshSession(refreshToken: $refreshToken) { token refreshToken expiresAt }
+}`;
+
+const SIGN_OUT = 'mutation SignOut { signOut }';
+
+// Access tokens are short-lived: the bar trades its refresh token for a new pair this long before
+// the current token expires (or at 80% of a shorter lifetime), so requests never carry a dead one.
+const REFRESH_AHEAD_MS = 60_000;
+
+/** POSTs one operation and returns its data field, or throws an Error carrying the GraphQL code. */
+async function call(query, operationName, variables, field, authorization) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (authorization) headers.Authorization = authorization;
+  const response = await fetch(HTTP_URL, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query, operationName, variables }),
+  });
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    throw new Error(`HTTP ${response.status} ${response.statusText}`);
+  }
+  if (body.errors?.length) {
+    const error = new Error(body.errors[0].message || 'The request failed');
+    error.code = body.errors[0].extensions?.code;
+    throw error;
+  }
+  return body.data?.[field];
+}
+
+/** When to refresh a session that expires at `expiresAt`, in milliseconds from now. */
+function refreshDelay(expiresAt) {
+  const left = Date.parse(expiresAt) - Date.now();
+  if (!Number.isFinite(left)) return 0;
+  return Math.max(0, Math.min(left - REFRESH_AHEAD_MS, left * 0.8));
+}
 
 // GraphiQL keeps its state under this namespace in localStorage.
 const GRAPHIQL_TABS_KEY = 'graphiql:tabState';
@@ -113,6 +153,8 @@ function SignInBar({ headers, onHeadersChange }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [session, setSession] = useState(readSession);
+  // Bumped to try a failed refresh again.
+  const [refreshAttempt, setRefreshAttempt] = useState(0);
 
   // Signed in while the Headers editor still carries the token we got.
   const signedIn =
@@ -124,25 +166,15 @@ function SignInBar({ headers, onHeadersChange }) {
       setBusy(true);
       setError(null);
       try {
-        const response = await fetch(HTTP_URL, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({
-            query: SIGN_IN,
-            operationName: 'SignIn',
-            variables: { email, password },
-          }),
-        });
-        let body;
-        try {
-          body = await response.json();
-        } catch {
-          throw new Error(`Sign-in failed: HTTP ${response.status} ${response.statusText}`);
-        }
-        if (body.errors?.length) throw new Error(body.errors[0].message || 'Sign-in failed');
-        const result = body.data?.signIn;
+        const result = await call(SIGN_IN, 'SignIn', { email, password }, 'signIn');
         if (!result?.token) throw new Error('Sign-in failed: no token in the response');
-        const next = { token: result.token, name: result.user?.name ?? email, role: result.user?.role ?? '' };
+        const next = {
+          token: result.token,
+          refreshToken: result.refreshToken,
+          expiresAt: result.expiresAt,
+          name: result.user?.name ?? email,
+          role: result.user?.role ?? '',
+        };
         writeStorage(SESSION_KEY, JSON.stringify(next));
         setSession(next);
         setPassword('');
@@ -157,11 +189,47 @@ function SignInBar({ headers, onHeadersChange }) {
   );
 
   const signOut = useCallback(() => {
+    // Ends the session on the server too (its tokens stop working everywhere); the page signs out
+    // whatever the answer.
+    if (session) void call(SIGN_OUT, 'SignOut', {}, 'signOut', `Bearer ${session.token}`).catch(() => {});
     writeStorage(SESSION_KEY, null);
     setSession(null);
     setError(null);
     onHeadersChange(clearAuthorization(headers));
-  }, [headers, onHeadersChange]);
+  }, [session, headers, onHeadersChange]);
+
+  // Keeps the token fresh while signed in: shortly before it expires (at once if it already has),
+  // trades the refresh token for a new pair, puts the new token in the Headers editor, and tells an
+  // open subscription socket. A refused refresh (the session was ended) signs the bar out.
+  useEffect(() => {
+    if (!signedIn || !session?.refreshToken) return undefined;
+    let cancelled = false;
+    const timer = setTimeout(async () => {
+      try {
+        const result = await call(REFRESH, 'RefreshSession', { refreshToken: session.refreshToken }, 'refreshSession');
+        if (cancelled || !result?.token) return;
+        const next = { ...session, token: result.token, refreshToken: result.refreshToken, expiresAt: result.expiresAt };
+        writeStorage(SESSION_KEY, JSON.stringify(next));
+        setSession(next);
+        renewAuthorization(`Bearer ${session.token}`, `Bearer ${next.token}`);
+        onHeadersChange(setAuthorization(headers, `Bearer ${next.token}`));
+      } catch (err) {
+        if (cancelled) return;
+        if (err?.code === 'UNAUTHENTICATED') {
+          writeStorage(SESSION_KEY, null);
+          setSession(null);
+          setError('Your session ended; sign in again');
+          onHeadersChange(clearAuthorization(headers));
+        }
+        // Anything else (server unreachable): try again shortly.
+        else setTimeout(() => !cancelled && setRefreshAttempt((n) => n + 1), 5_000);
+      }
+    }, refreshDelay(session.expiresAt));
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [signedIn, session, headers, onHeadersChange, refreshAttempt]);
 
   return (
     <header className="folio-bar">

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 use tokio_util::sync::CancellationToken;
 
-use folio::entities::user;
+use folio::entities::{session, user};
 
 use crate::samples::Samples;
 
@@ -95,6 +95,35 @@ pub(super) async fn create_users(
     }
     let senders = ids.split_off(receivers);
     Ok((ids, senders))
+}
+
+/// Opens one session per user straight in the database, as a sign-in would (without the password
+/// hashing that would dominate the setup); returns each user's session id, to sign their tokens.
+pub(super) async fn open_sessions(
+    db: &DatabaseConnection,
+    user_ids: &[i64],
+) -> anyhow::Result<HashMap<i64, i64>> {
+    let now = chrono::Utc::now();
+    for chunk in user_ids.chunks(1000) {
+        let rows = chunk.iter().map(|&user_id| session::ActiveModel {
+            user_id: Set(user_id),
+            created_at: Set(now),
+            revoked_at: Set(None),
+            ..Default::default()
+        });
+        session::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    let mut sessions = HashMap::with_capacity(user_ids.len());
+    for chunk in user_ids.chunks(1000) {
+        let rows = session::Entity::find()
+            .filter(session::Column::UserId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        sessions.extend(rows.into_iter().map(|s| (s.user_id, s.id)));
+    }
+    Ok(sessions)
 }
 
 /// The server's GraphQL endpoint over HTTP.

@@ -30,8 +30,8 @@ use tokio_util::sync::CancellationToken;
 use crate::samples::{Samples, TABLE_HEADER};
 use crate::store;
 use clients::{
-    Api, CREATE, Group, Tally, create_users, now_us, open_connections, redis_round_trips,
-    send_phase,
+    Api, CREATE, Group, Tally, create_users, now_us, open_connections, open_sessions,
+    redis_round_trips, send_phase,
 };
 use process::{find_server, raise_fd_limit, usage};
 
@@ -100,7 +100,14 @@ pub async fn run(options: Chat) -> anyhow::Result<()> {
     let (receiver_ids, sender_ids) = create_users(db, &run_id, n, group_count).await?;
     let tokens =
         folio::auth::Tokens::new(options.jwt_secret.as_bytes(), Duration::from_secs(86400));
-    let token = |id: i64| tokens.issue(id, folio::domain::viewer::Role::Customer);
+    let all_ids: Vec<i64> = receiver_ids.iter().chain(&sender_ids).copied().collect();
+    let sessions = open_sessions(db, &all_ids).await?;
+    let token = |id: i64| -> anyhow::Result<String> {
+        let session = sessions
+            .get(&id)
+            .ok_or_else(|| anyhow::anyhow!("no session for user {id}"))?;
+        Ok(tokens.issue(id, *session)?.token)
+    };
     let (mut groups, mut receivers) = (Vec::with_capacity(group_count), Vec::with_capacity(n));
     for (members, &sender) in receiver_ids.chunks(size).zip(&sender_ids) {
         let token_of_sender = token(sender)?;

@@ -117,6 +117,7 @@ async fn seed(db: &DatabaseConnection, count: u64, seed: u64) -> Result<Seeded> 
             )),
             password_hash: Set(hash.clone()),
             role: Set(folio::domain::viewer::Role::Customer),
+            disabled: Set(false),
             created_at: Set(now),
         })
         .collect();

@@ -2,7 +2,8 @@
 //! protocols holds and is tested. Two subprotocols share one connection loop:
 //!
 //! - `graphql-transport-ws` (the graphql-ws library), as its PROTOCOL.md specifies: 4400 on a
-//!   malformed message, 4401 on `subscribe` before `connection_ack`, 4403 on a rejected token, 4408
+//!   malformed message, 4401 on `subscribe` before `connection_ack`, 4403 on a rejected token (and at
+//!   its expiry, or when its session is revoked, unless `reauthenticate` renewed it: `session`), 4408
 //!   when no `connection_init` arrives in time, 4409 on a duplicate operation id, 4429 on a second
 //!   `connection_init`; `ping` is answered with `pong`, and the server pings an idle client.
 //! - `graphql-ws` (the legacy subscriptions-transport-ws): `start`/`stop`/`data`, `ka` keep-alives;
@@ -25,15 +26,17 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
 use super::{Gateway, GraphQLBody};
-use crate::auth::viewer_from_authorization;
+use crate::auth::Authenticated;
 use crate::domain::viewer::Viewer;
 
 mod operations;
 mod protocol;
+mod session;
 
 use operations::Operations;
 pub(crate) use protocol::Protocol;
 use protocol::{ClientMessage, authorization_from_payload, close, close_message};
+use session::{SessionEvent, SocketSession};
 
 /// Bytes read from a socket at a time. Clients send little (`connection_init` with a token, a
 /// subscribe with its query, pongs) and the buffer lives as long as the socket; a larger message
@@ -116,7 +119,9 @@ struct Connection {
     gateway: Arc<Gateway>,
     protocol: Protocol,
     header_authorization: Option<String>,
-    viewer: Viewer,
+    who: Authenticated,
+    /// Set at `connection_init`: the token's expiry, revocations, `reauthenticate`.
+    session: Option<Box<SocketSession>>,
     init_received: bool,
     acknowledged: bool,
     operations: Operations,
@@ -136,7 +141,8 @@ impl Connection {
             gateway,
             protocol,
             header_authorization,
-            viewer: Viewer::Anonymous,
+            who: Authenticated::default(),
+            session: None,
             init_received: false,
             acknowledged: false,
             operations: Operations::new(protocol),
@@ -180,6 +186,12 @@ impl Connection {
                 message = std::future::poll_fn(|cx| self.operations.poll_message(cx)) => {
                     Box::pin(self.send(message)).await;
                 }
+                event = next_session_event(&mut self.session) => match event {
+                    SessionEvent::Ended(reason) => {
+                        break Some(Close(close::FORBIDDEN, reason.into()));
+                    }
+                    SessionEvent::Renewed(who) => self.who = who,
+                },
                 message = self.socket.next() => match message {
                     None | Some(Err(_)) => break None,
                     Some(Ok(Message::Text(text))) => {
@@ -259,19 +271,26 @@ impl Connection {
         self.init_received = true;
         let authorization =
             authorization_from_payload(payload.as_ref()).or(self.header_authorization.clone());
-        let viewer =
-            viewer_from_authorization(&self.gateway.state.tokens, authorization.as_deref());
-        if matches!(viewer, Viewer::InvalidToken) {
+        let auth = &self.gateway.state.auth;
+        let Ok(who) = auth.authenticate(authorization.as_deref()).await else {
+            // The database cannot say whose token this is: "try again later", which clients retry.
+            return Err(Some(Close(
+                close::TRY_AGAIN_LATER,
+                "Try again later".into(),
+            )));
+        };
+        if matches!(who.viewer, Viewer::InvalidToken) {
             if self.protocol == Protocol::LegacyWs {
                 self.send(json!({"type": "connection_error", "payload": {"message": "Forbidden"}}))
                     .await;
             }
             return Err(Some(Close(close::FORBIDDEN, "Forbidden".into())));
         }
-        if let Viewer::User { id, .. } = &viewer {
+        if let Viewer::User { id, .. } = &who.viewer {
             self.presence = Some(self.gateway.state.presence.connect(*id));
         }
-        self.viewer = viewer;
+        self.session = Some(Box::new(SocketSession::new(auth.clone(), &who)));
+        self.who = who;
         self.acknowledged = true;
         self.send(json!({"type": "connection_ack"})).await;
         if self.protocol == Protocol::LegacyWs {
@@ -290,15 +309,24 @@ impl Connection {
                 format!("Subscriber for {id} already exists"),
             )));
         }
-        let responses = self
-            .gateway
-            .schema
-            .execute_stream(body.prepare(&self.gateway.state, self.viewer.clone()));
+        let mut request = body.prepare(&self.gateway.state, &self.who);
+        if let Some(session) = &self.session {
+            request = request.data(session.identity());
+        }
+        let responses = self.gateway.schema.execute_stream(request);
         self.operations.insert(id, responses);
         Ok(())
     }
 
     fn stop(&mut self, id: &str) {
         self.operations.remove(id);
+    }
+}
+
+/// The connection's next change of identity; pending before `connection_init`.
+async fn next_session_event(session: &mut Option<Box<SocketSession>>) -> SessionEvent {
+    match session {
+        Some(session) => session.next_event().await,
+        None => std::future::pending().await,
     }
 }

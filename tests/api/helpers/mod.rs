@@ -214,10 +214,10 @@ impl TestApp {
     pub async fn admin_token(&self) -> String {
         let state = &self.app.as_ref().unwrap().state;
         let email = format!("{}@example.com", unique("admin"));
-        let admin = folio::services::accounts::user::create_user(
+        folio::services::accounts::user::create_user(
             &state.db,
             folio::services::accounts::user::NewUser {
-                email,
+                email: email.clone(),
                 password: "password123".into(),
                 name: "Admin".into(),
                 role: folio::domain::viewer::Role::Admin,
@@ -225,10 +225,13 @@ impl TestApp {
         )
         .await
         .unwrap();
-        state
-            .tokens
-            .issue(admin.id, folio::domain::viewer::Role::Admin)
-            .unwrap()
+        let body = self
+            .gql(
+                "mutation($e: String!) { signIn(input: {email: $e, password: \"password123\"}) { token } }",
+                json!({ "e": email }),
+            )
+            .await;
+        data(&body, "signIn")["token"].as_str().unwrap().to_owned()
     }
 
     /// The running app's shared state, for tests that call services directly.
