@@ -7,12 +7,12 @@ import { createInterface } from 'node:readline';
 
 export const ADMIN = { email: 'admin@folio.demo', password: 'folio-admin' };
 
-/** Starts Folio and resolves once its banner names the address. */
-export async function startFolio() {
+/** Starts Folio (with `extraEnv` set) and resolves once its banner names the address. */
+export async function startFolio(extraEnv = {}) {
   const bin = process.env.FOLIO_BIN;
   if (!bin) throw new Error('set FOLIO_BIN to the folio binary (cargo build puts it in target/debug/folio)');
   const dataDir = mkdtempSync(join(tmpdir(), 'folio-js-'));
-  const env = { ...process.env, FOLIO_LOG: 'warn' };
+  const env = { ...process.env, FOLIO_LOG: 'warn', ...extraEnv };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
@@ -43,6 +43,16 @@ export async function startFolio() {
         body: JSON.stringify({ query, variables }),
       });
       return response.json();
+    },
+    /** Signs up a new user; resolves with `{ token, refreshToken, expiresAt, user: { id } }`. */
+    async signUp(name) {
+      const email = `${name.toLowerCase()}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+      const body = await this.gql(
+        'mutation($e: String!, $n: String!) { signUp(input: {email: $e, password: "password123", name: $n}) { token refreshToken expiresAt user { id } } }',
+        { e: email, n: name },
+      );
+      if (!body.data) throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
+      return body.data.signUp;
     },
     async adminToken() {
       const body = await this.gql(
