@@ -211,6 +211,36 @@ async fn a_demoted_admin_loses_admin_rights_within_the_session_check_interval(ba
     assert_eq!(error_code(&body), "FORBIDDEN");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_that_cannot_be_checked_gets_a_fast_clear_error_that_leaks_nothing() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (token, ..) = app.sign_up("Ann").await;
+    let db = &app.state().db;
+    db.execute_unprepared("DROP TABLE refresh_tokens").await.unwrap();
+    db.execute_unprepared("DROP TABLE sessions").await.unwrap();
+
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": ME }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "INTERNAL_SERVER_ERROR");
+    let text = body.to_string().to_lowercase();
+    assert!(!text.contains("session") && !text.contains("sql"), "{body}");
+
+    // A socket is told to try again later (1013), which clients retry.
+    let mut ws = app.ws("graphql-transport-ws").await;
+    ws.send(json!({ "type": "connection_init",
+        "payload": { "authorization": format!("Bearer {token}") } }))
+        .await;
+    assert_eq!(ws.expect_close().await.0, 1013);
+}
+
 crate::on_every_backend!(
     signing_in_gives_a_short_lived_token_and_a_refresh_token,
     a_refresh_token_works_once_and_its_reuse_ends_the_session,
