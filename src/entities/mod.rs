@@ -17,6 +17,7 @@ pub mod order_allocation;
 pub mod order_item;
 pub mod outbox;
 pub mod outbox_cursor;
+pub mod persisted_operation;
 pub mod price_watch;
 pub mod review;
 pub mod simulated_charge;

@@ -14,16 +14,23 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-use super::{Gateway, GraphQLBody};
+use super::media::{self, CachePolicy, Media};
+use super::{Gateway, GraphQLBody, persisted};
 use crate::auth::viewer_from_authorization;
 use crate::domain::viewer::Viewer;
 
-/// `POST /graphql`.
+/// `POST /graphql`: a JSON body (anything else is 415, and nothing runs).
 pub(crate) async fn post(
     State(gateway): State<Gateway>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if !media::sends_json(&headers) {
+        return bad_request(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /graphql needs Content-Type: application/json",
+        );
+    }
     let body: GraphQLBody = match serde_json::from_slice(&body) {
         Ok(body) => body,
         Err(err) => {
@@ -33,49 +40,80 @@ pub(crate) async fn post(
             );
         }
     };
+    let media = Media::accepted(&headers);
+    let body = match persisted::admit(&gateway, body).await {
+        Ok(body) => body,
+        Err(error) => return media.respond(persisted::refusal(&error), CachePolicy::NoStore),
+    };
     let viewer = viewer_from_headers(&gateway, &headers);
     if wants_event_stream(&headers) {
         return event_stream(gateway, body, viewer);
     }
-    execute(gateway, body, viewer).await
+    let response = execute(&gateway, body, viewer).await;
+    media.respond(response, CachePolicy::NoStore)
 }
 
-/// `GET /graphql?query=…&variables=…&operationName=…`: queries only, as GET must not change anything.
+/// `GET /graphql?query=…&variables=…&operationName=…&extensions=…`: queries only, as GET must not
+/// change anything, whether the document comes as text or by a persisted query's hash.
 pub(crate) async fn get(
     State(gateway): State<Gateway>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(query) = params.get("query").cloned() else {
-        return bad_request(StatusCode::BAD_REQUEST, "the `query` parameter is missing");
+    let json_param = |name: &str| match params.get(name).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(raw) => serde_json::from_str(raw)
+            .map(Some)
+            .map_err(|_| bad_request(StatusCode::BAD_REQUEST, &format!("`{name}` is not JSON"))),
     };
-    let variables = match params.get("variables").filter(|v| !v.is_empty()) {
-        None => None,
-        Some(raw) => match serde_json::from_str(raw) {
-            Ok(v) => Some(v),
-            Err(_) => return bad_request(StatusCode::BAD_REQUEST, "`variables` is not JSON"),
-        },
+    let (variables, extensions) = match (json_param("variables"), json_param("extensions")) {
+        (Ok(variables), Ok(extensions)) => (variables, extensions),
+        (Err(response), _) | (_, Err(response)) => return response,
     };
     let body = GraphQLBody {
-        query,
+        query: params.get("query").cloned(),
         operation_name: params.get("operationName").cloned(),
         variables,
+        extensions,
     };
-    if selected_operation_type(&body).is_some_and(|ty| ty != OperationType::Query) {
-        let mut response = bad_request(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "only queries may be sent with GET; use POST for mutations and subscriptions",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
-        return response;
+    if !persisted::names_a_document(&body) {
+        return bad_request(StatusCode::BAD_REQUEST, "the `query` parameter is missing");
+    }
+    let media = Media::accepted(&headers);
+    let body = match persisted::admit(&gateway, body).await {
+        Ok(body) => body,
+        Err(error) => return media.respond(persisted::refusal(&error), CachePolicy::NoStore),
+    };
+    match selected_operation(&body) {
+        Selected::Query | Selected::Unreadable => {}
+        Selected::NotAQuery => {
+            let mut response = bad_request(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only queries may be sent with GET; use POST for mutations and subscriptions",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
+            return response;
+        }
+        Selected::UnknownName => {
+            return bad_request(
+                StatusCode::BAD_REQUEST,
+                "the document has no operation of that `operationName`",
+            );
+        }
     }
     let viewer = viewer_from_headers(&gateway, &headers);
-    execute(gateway, body, viewer).await
+    let cache = if matches!(viewer, Viewer::Anonymous) {
+        CachePolicy::Shareable
+    } else {
+        CachePolicy::NoStore
+    };
+    let response = execute(&gateway, body, viewer).await;
+    media.respond(response, cache)
 }
 
-async fn execute(gateway: Gateway, body: GraphQLBody, viewer: Viewer) -> Response {
+async fn execute(gateway: &Gateway, body: GraphQLBody, viewer: Viewer) -> async_graphql::Response {
     let started = Instant::now();
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
@@ -84,7 +122,7 @@ async fn execute(gateway: Gateway, body: GraphQLBody, viewer: Viewer) -> Respons
     metrics::histogram!("folio_graphql_duration_seconds").record(started.elapsed().as_secs_f64());
     metrics::counter!("folio_graphql_requests_total", "outcome" => if response.is_ok() { "ok" } else { "error" })
         .increment(1);
-    Json(response).into_response()
+    response
 }
 
 fn event_stream(gateway: Gateway, body: GraphQLBody, viewer: Viewer) -> Response {
@@ -131,14 +169,48 @@ fn viewer_from_headers(gateway: &Gateway, headers: &HeaderMap) -> Viewer {
     viewer_from_authorization(&gateway.state.tokens, value)
 }
 
-/// The type of the operation the request would run, if the document parses.
-fn selected_operation_type(body: &GraphQLBody) -> Option<OperationType> {
-    let doc = async_graphql::parser::parse_query(&body.query).ok()?;
-    let name = body.operation_name.as_deref();
-    doc.operations
-        .iter()
-        .find(|(op_name, _)| name.is_none() || op_name.map(|n| n.as_str()) == name)
-        .map(|(_, op)| op.node.ty)
+/// Which operation a GET would run, as far as GET's rule needs to know.
+#[derive(Debug, PartialEq, Eq)]
+enum Selected {
+    /// A query: it may run.
+    Query,
+    /// A mutation or a subscription: 405.
+    NotAQuery,
+    /// `operationName` names no operation of the document: 400.
+    UnknownName,
+    /// The document does not parse, or names no single operation: the schema refuses it with
+    /// the right error, and runs nothing.
+    Unreadable,
+}
+
+/// The operation a request would run (an empty `operationName` is none, as the schema reads it).
+fn selected_operation(body: &GraphQLBody) -> Selected {
+    let Some(Ok(doc)) = body
+        .query
+        .as_deref()
+        .map(async_graphql::parser::parse_query)
+    else {
+        return Selected::Unreadable;
+    };
+    let name = body.operation_name.as_deref().filter(|n| !n.is_empty());
+    let mut operations = doc.operations.iter();
+    let selected = match name {
+        Some(name) => {
+            match operations.find(|(op_name, _)| op_name.map(|n| n.as_str()) == Some(name)) {
+                Some((_, op)) => op,
+                None => return Selected::UnknownName,
+            }
+        }
+        None => match (operations.next(), operations.next()) {
+            (Some((_, op)), None) => op,
+            _ => return Selected::Unreadable,
+        },
+    };
+    if selected.node.ty == OperationType::Query {
+        Selected::Query
+    } else {
+        Selected::NotAQuery
+    }
 }
 
 /// The operation's name for logs: the one given, else the first one named in the document.
@@ -146,7 +218,7 @@ fn operation_label(body: &GraphQLBody) -> String {
     if let Some(name) = body.operation_name.as_deref().filter(|n| !n.is_empty()) {
         return name.to_owned();
     }
-    let query = strip_comments(&body.query);
+    let query = strip_comments(body.query.as_deref().unwrap_or(""));
     let rest = query.trim_start();
     for keyword in ["query", "mutation", "subscription"] {
         if let Some(after) = rest.strip_prefix(keyword) {
@@ -185,9 +257,10 @@ mod tests {
 
     fn body(query: &str, name: Option<&str>) -> GraphQLBody {
         GraphQLBody {
-            query: query.into(),
+            query: Some(query.into()),
             operation_name: name.map(Into::into),
             variables: None,
+            extensions: None,
         }
     }
 
@@ -212,13 +285,25 @@ mod tests {
     #[test]
     fn get_knows_a_mutation_when_it_sees_one() {
         let doc = "query A { me { id } } mutation B { signIn }";
+        assert_eq!(selected_operation(&body(doc, Some("A"))), Selected::Query);
         assert_eq!(
-            selected_operation_type(&body(doc, Some("A"))),
-            Some(OperationType::Query)
+            selected_operation(&body(doc, Some("B"))),
+            Selected::NotAQuery
         );
         assert_eq!(
-            selected_operation_type(&body(doc, Some("B"))),
-            Some(OperationType::Mutation)
+            selected_operation(&body(doc, Some("C"))),
+            Selected::UnknownName
+        );
+        assert_eq!(selected_operation(&body(doc, None)), Selected::Unreadable);
+        let alone = "mutation B { signIn }";
+        assert_eq!(
+            selected_operation(&body(alone, Some(""))),
+            Selected::NotAQuery
+        );
+        assert_eq!(selected_operation(&body(alone, None)), Selected::NotAQuery);
+        assert_eq!(
+            selected_operation(&body("{ me ", None)),
+            Selected::Unreadable
         );
     }
 }

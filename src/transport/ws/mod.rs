@@ -24,7 +24,7 @@ use futures_util::future::Either;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
-use super::{Gateway, GraphQLBody};
+use super::{Gateway, GraphQLBody, persisted};
 use crate::auth::viewer_from_authorization;
 use crate::domain::viewer::Viewer;
 
@@ -33,7 +33,7 @@ mod protocol;
 
 use operations::Operations;
 pub(crate) use protocol::Protocol;
-use protocol::{ClientMessage, authorization_from_payload, close, close_message};
+use protocol::{ClientMessage, authorization_from_payload, close, close_message, is_too_big};
 
 /// Bytes read from a socket at a time. Clients send little (`connection_init` with a token, a
 /// subscribe with its query, pongs) and the buffer lives as long as the socket; a larger message
@@ -181,7 +181,11 @@ impl Connection {
                     Box::pin(self.send(message)).await;
                 }
                 message = self.socket.next() => match message {
-                    None | Some(Err(_)) => break None,
+                    None => break None,
+                    Some(Err(error)) => {
+                        break is_too_big(error)
+                            .then(|| Close(close::MESSAGE_TOO_BIG, "Message too big".into()));
+                    }
                     Some(Ok(Message::Text(text))) => {
                         // Boxed, like every rare branch here: the loop's future lives as long as
                         // the connection, and is as large as its largest await.
@@ -231,8 +235,8 @@ impl Connection {
                 Ok(())
             }
             ClientMessage::Pong { .. } if !legacy => Ok(()),
-            ClientMessage::Subscribe { id, payload } if !legacy => self.start(id, payload),
-            ClientMessage::Start { id, payload } if legacy => self.start(id, payload),
+            ClientMessage::Subscribe { id, payload } if !legacy => self.start(id, payload).await,
+            ClientMessage::Start { id, payload } if legacy => self.start(id, payload).await,
             ClientMessage::Complete { id } if !legacy => {
                 self.stop(&id);
                 Ok(())
@@ -280,7 +284,7 @@ impl Connection {
         Ok(())
     }
 
-    fn start(&mut self, id: String, body: GraphQLBody) -> Result<(), Option<Close>> {
+    async fn start(&mut self, id: String, body: GraphQLBody) -> Result<(), Option<Close>> {
         if !self.acknowledged {
             return Err(Some(Close(close::UNAUTHORIZED, "Unauthorized".into())));
         }
@@ -290,10 +294,23 @@ impl Connection {
                 format!("Subscriber for {id} already exists"),
             )));
         }
-        let responses = self
-            .gateway
-            .schema
-            .execute_stream(body.prepare(&self.gateway.state, self.viewer.clone()));
+        if !persisted::names_a_document(&body) {
+            return Err(Some(Close(
+                close::BAD_REQUEST,
+                "Invalid message received".into(),
+            )));
+        }
+        // A document the safelist refuses, or an unknown hash, ends the operation with an
+        // `error` message, as an invalid one does; the connection stays open.
+        let responses = match persisted::admit(&self.gateway, body).await {
+            Ok(body) => self
+                .gateway
+                .schema
+                .execute_stream(body.prepare(&self.gateway.state, self.viewer.clone())),
+            Err(error) => {
+                futures_util::stream::once(std::future::ready(persisted::refusal(&error))).boxed()
+            }
+        };
         self.operations.insert(id, responses);
         Ok(())
     }
