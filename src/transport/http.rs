@@ -60,15 +60,16 @@ pub(crate) async fn get(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let json_param = |name: &str| match params.get(name).filter(|v| !v.is_empty()) {
+    // The name of a parameter that is not JSON, to say so.
+    let json_param = |name: &'static str| match params.get(name).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(raw) => serde_json::from_str(raw)
-            .map(Some)
-            .map_err(|_| bad_request(StatusCode::BAD_REQUEST, &format!("`{name}` is not JSON"))),
+        Some(raw) => serde_json::from_str(raw).map(Some).map_err(|_| name),
     };
     let (variables, extensions) = match (json_param("variables"), json_param("extensions")) {
         (Ok(variables), Ok(extensions)) => (variables, extensions),
-        (Err(response), _) | (_, Err(response)) => return response,
+        (Err(name), _) | (_, Err(name)) => {
+            return bad_request(StatusCode::BAD_REQUEST, &format!("`{name}` is not JSON"));
+        }
     };
     let body = GraphQLBody {
         query: params.get("query").cloned(),

@@ -37,7 +37,11 @@ fragment TypeRef on __Type {
 }
 "#;
 
-async fn post_raw(app: &crate::helpers::TestApp, content_type: Option<&str>, body: String) -> reqwest::Response {
+async fn post_raw(
+    app: &crate::helpers::TestApp,
+    content_type: Option<&str>,
+    body: String,
+) -> reqwest::Response {
     let mut request = app.client.post(app.url("/graphql")).body(body);
     if let Some(content_type) = content_type {
         request = request.header("content-type", content_type);
@@ -74,7 +78,8 @@ async fn get_never_runs_a_mutation_whatever_its_operation_name(backend: Backend)
     let admin = app.admin_token().await;
     let book = app.stocked_book(&admin, "9.99", 5).await;
     let (token, _, _) = app.sign_up("Getter").await;
-    let add = format!(r#"mutation Add {{ addToCart(bookId: "{book}", quantity: 1) {{ itemCount }} }}"#);
+    let add =
+        format!(r#"mutation Add {{ addToCart(bookId: "{book}", quantity: 1) {{ itemCount }} }}"#);
     let both = format!("query Me {{ me {{ id }} }} {add}");
     for (query, name, status) in [
         (add.as_str(), "", 405),
@@ -95,7 +100,9 @@ async fn get_never_runs_a_mutation_whatever_its_operation_name(backend: Backend)
             assert_eq!(response.headers()["allow"], "GET, POST");
         }
     }
-    let cart = app.gql_as(Some(&token), "{ cart { itemCount } }", json!({})).await;
+    let cart = app
+        .gql_as(Some(&token), "{ cart { itemCount } }", json!({}))
+        .await;
     assert_eq!(cart["data"]["cart"]["itemCount"], 0, "{cart}");
 }
 
@@ -111,12 +118,25 @@ async fn the_graphql_response_media_type_comes_back_with_its_status_codes(backen
     let graphql_response = "application/graphql-response+json";
     let fine = ask("{ me { id } }", graphql_response).await.unwrap();
     assert_eq!(fine.status(), 200);
-    assert!(fine.headers()["content-type"].to_str().unwrap().starts_with(graphql_response));
-    assert_eq!(fine.json::<Value>().await.unwrap(), json!({"data": {"me": null}}));
+    assert!(
+        fine.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(graphql_response)
+    );
+    assert_eq!(
+        fine.json::<Value>().await.unwrap(),
+        json!({"data": {"me": null}})
+    );
 
     let invalid = ask("{ nope }", graphql_response).await.unwrap();
     assert_eq!(invalid.status(), 400);
-    assert!(invalid.headers()["content-type"].to_str().unwrap().starts_with(graphql_response));
+    assert!(
+        invalid.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(graphql_response)
+    );
     let body: Value = invalid.json().await.unwrap();
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     assert!(body.get("data").is_none(), "{body}");
@@ -124,8 +144,16 @@ async fn the_graphql_response_media_type_comes_back_with_its_status_codes(backen
     // application/json keeps answering 200, with the same errors.
     let legacy = ask("{ nope }", "application/json").await.unwrap();
     assert_eq!(legacy.status(), 200);
-    assert!(legacy.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
-    assert_eq!(error_code(&legacy.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
+    assert!(
+        legacy.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert_eq!(
+        error_code(&legacy.json::<Value>().await.unwrap()),
+        "BAD_USER_INPUT"
+    );
 }
 
 async fn preflight(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Response {
@@ -133,7 +161,10 @@ async fn preflight(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Resp
         .request(reqwest::Method::OPTIONS, app.url("/graphql"))
         .header("origin", origin)
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "content-type,authorization")
+        .header(
+            "access-control-request-headers",
+            "content-type,authorization",
+        )
         .send()
         .await
         .unwrap()
@@ -159,11 +190,21 @@ async fn cors_answers_the_configured_origins_and_no_other() {
         .await
         .unwrap();
     assert_eq!(call.headers()["access-control-allow-origin"], shop);
-    let exposed = call.headers()["access-control-expose-headers"].to_str().unwrap();
-    assert!(exposed.contains("ratelimit") && exposed.contains("retry-after"), "{exposed}");
+    let exposed = call.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
+    assert!(
+        exposed.contains("ratelimit") && exposed.contains("retry-after"),
+        "{exposed}"
+    );
 
     let stranger = preflight(&app, "http://evil.example").await;
-    assert!(stranger.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        stranger
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -171,7 +212,12 @@ async fn without_configured_origins_no_cors_headers_are_sent() {
     let app = spawn_app(Backend::Sqlite).await;
     let response = preflight(&app, "http://shop.example").await;
     assert!(!response.status().is_success(), "{}", response.status());
-    assert!(response.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -187,11 +233,17 @@ async fn a_websocket_message_over_the_size_limit_closes_with_1009() {
 #[tokio::test]
 async fn introspection_can_be_turned_off() {
     let app = spawn_app_with(Backend::Sqlite, |c| c.introspection = false).await;
-    for query in ["{ __schema { queryType { name } } }", "{ __type(name: \"Book\") { name } }"] {
+    for query in [
+        "{ __schema { queryType { name } } }",
+        "{ __type(name: \"Book\") { name } }",
+    ] {
         // The schema answers as if it had no such fields: nothing of it shows.
         let body = app.gql(query, json!({})).await;
         let data = &body["data"];
-        assert!(data["__schema"].is_null() && data["__type"].is_null(), "{query}: {body}");
+        assert!(
+            data["__schema"].is_null() && data["__type"].is_null(),
+            "{query}: {body}"
+        );
     }
     let data = app.gql("{ me { id } }", json!({})).await;
     assert_eq!(data, json!({"data": {"me": null}}));

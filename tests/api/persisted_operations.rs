@@ -2,7 +2,9 @@
 //! instance; safelist mode; the manifest `folio operations manifest` prints; Cache-Control.
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, error_code, spawn_app, spawn_app_with, spawn_two_instances};
+use crate::helpers::{
+    Backend, TestApp, error_code, spawn_app, spawn_app_with, spawn_two_instances,
+};
 
 const CATEGORIES: &str = "query Categories { categories { name } }";
 
@@ -20,7 +22,13 @@ async fn post_hash(app: &TestApp, hash: &str, query: Option<&str>) -> Value {
     if let Some(query) = query {
         body["query"] = json!(query);
     }
-    let response = app.client.post(app.url("/graphql")).json(&body).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }
@@ -42,7 +50,11 @@ async fn an_unknown_hash_is_registered_with_its_query_then_runs_alone_over_post_
     let app = spawn_app(backend).await;
     let hash = sha256(CATEGORIES);
     let unknown = post_hash(&app, &hash, None).await;
-    assert_eq!(error_code(&unknown), "PERSISTED_QUERY_NOT_FOUND", "{unknown}");
+    assert_eq!(
+        error_code(&unknown),
+        "PERSISTED_QUERY_NOT_FOUND",
+        "{unknown}"
+    );
     assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
 
     let registered = post_hash(&app, &hash, Some(CATEGORIES)).await;
@@ -102,7 +114,11 @@ async fn a_known_hash_costs_no_query() {
         assert_eq!(body, json!({"data": {"__typename": "Query"}}));
     }
     // Not one statement per request (a stray one from elsewhere in the server is tolerated).
-    assert!(counter.get() - before < 3, "{} statements", counter.get() - before);
+    assert!(
+        counter.get() - before < 3,
+        "{} statements",
+        counter.get() - before
+    );
 }
 
 const CLIENT_OPERATIONS: &str = "# The storefront's operations.
@@ -125,10 +141,18 @@ async fn a_safelist_runs_its_operations_and_nothing_else() {
     let app = spawn_app_with(Backend::Sqlite, safelisted(file)).await;
 
     // By text, however it is laid out, and by hash.
-    let by_text = app.gql("query Categories {\n  categories {\n    name\n  }\n}", json!({})).await;
+    let by_text = app
+        .gql(
+            "query Categories {\n  categories {\n    name\n  }\n}",
+            json!({}),
+        )
+        .await;
     assert!(by_text["data"]["categories"].is_array(), "{by_text}");
     let me = "query Me { me { ...Person } }\n\nfragment Person on User { id name }";
-    assert_eq!(post_hash(&app, &sha256(me), None).await, json!({"data": {"me": null}}));
+    assert_eq!(
+        post_hash(&app, &sha256(me), None).await,
+        json!({"data": {"me": null}})
+    );
 
     // Anything else is refused, and cannot be registered.
     let other = "query Other { categories { name slug } }";
@@ -140,7 +164,9 @@ async fn a_safelist_runs_its_operations_and_nothing_else() {
     assert_eq!(error_code(&after), "OPERATION_NOT_ALLOWED");
 
     // The playground still loads its schema.
-    let introspection = app.gql(crate::http_strictness::GRAPHIQL_INTROSPECTION, json!({})).await;
+    let introspection = app
+        .gql(crate::http_strictness::GRAPHIQL_INTROSPECTION, json!({}))
+        .await;
     assert!(introspection.get("errors").is_none(), "{introspection}");
 }
 
@@ -154,12 +180,19 @@ async fn the_manifest_command_prints_what_a_safelist_accepts() {
         .arg(&operations)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let manifest: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(manifest["format"], "apollo-persisted-query-manifest");
     let ops = manifest["operations"].as_array().unwrap();
     assert_eq!(ops.len(), 2);
-    assert_eq!((&ops[1]["name"], &ops[1]["type"]), (&json!("Me"), &json!("query")));
+    assert_eq!(
+        (&ops[1]["name"], &ops[1]["type"]),
+        (&json!("Me"), &json!("query"))
+    );
 
     let file = dir.path().join("manifest.json");
     std::fs::write(&file, &output.stdout).unwrap();
@@ -173,12 +206,18 @@ async fn the_manifest_command_prints_what_a_safelist_accepts() {
 }
 
 async fn cache_control_of(app: &TestApp, query: &str, token: Option<&str>) -> (String, Value) {
-    let mut request = app.client.get(app.url("/graphql")).query(&[("query", query)]);
+    let mut request = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", query)]);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
     let response = request.send().await.unwrap();
-    let header = response.headers()["cache-control"].to_str().unwrap().to_owned();
+    let header = response.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     (header, response.json().await.unwrap())
 }
 
@@ -186,13 +225,19 @@ async fn only_anonymous_catalog_gets_may_be_cached_by_others(backend: Backend) {
     let app = spawn_app(backend).await;
     let (catalog, body) = cache_control_of(&app, CATEGORIES, None).await;
     assert_eq!(catalog, "public, max-age=60", "{body}");
-    let (stock, _) = cache_control_of(&app, "{ books(first: 2) { edges { node { title available } } } }", None).await;
+    let (stock, _) = cache_control_of(
+        &app,
+        "{ books(first: 2) { edges { node { title available } } } }",
+        None,
+    )
+    .await;
     assert_eq!(stock, "public, max-age=5");
 
     let (token, _, _) = app.sign_up("Cached").await;
     let (signed_in, _) = cache_control_of(&app, CATEGORIES, Some(&token)).await;
     let (with_me, _) = cache_control_of(&app, "{ categories { name } me { id } }", None).await;
-    let (failing, _) = cache_control_of(&app, "{ book(id: \"Qm9vazo5OTk5\") { title } }", None).await;
+    let (failing, _) =
+        cache_control_of(&app, "{ book(id: \"Qm9vazo5OTk5\") { title } }", None).await;
     let (nothing_hinted, _) = cache_control_of(&app, "{ __typename }", None).await;
     for header in [signed_in, with_me, failing, nothing_hinted] {
         assert_eq!(header, "no-store");
