@@ -11,6 +11,7 @@ use tokio_util::task::TaskTracker;
 use crate::auth::{Authenticator, Tokens};
 use crate::config::Config;
 use crate::count_cache::CountCache;
+use crate::operations::{PersistedOperations, Safelist};
 use crate::payment::SimulatedProvider;
 use crate::presence::{MemoryPresence, Presence, PresenceStore, RedisPresence};
 use crate::state::AppState;
@@ -91,6 +92,17 @@ async fn connect(config: Config) -> anyhow::Result<AppState> {
         }
         None => Arc::new(MemoryPresence::default()),
     };
+    let safelist = match &config.safelist {
+        Some(path) => {
+            let list = Safelist::load(path)?;
+            tracing::info!(
+                operations = list.len(),
+                "safelist mode: only listed operations run"
+            );
+            Some(list)
+        }
+        None => None,
+    };
     let tokens = Tokens::from_config(
         config.jwt_secret.as_deref(),
         &config.data_dir,
@@ -103,6 +115,7 @@ async fn connect(config: Config) -> anyhow::Result<AppState> {
         config.session_check_interval,
     );
     Ok(AppState {
+        operations: Arc::new(PersistedOperations::new(db.clone(), safelist)),
         tokens,
         auth: Arc::new(auth),
         search: search::open(&config).await?,

@@ -24,6 +24,9 @@ pub(crate) enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Persisted operations for client builds.
+    #[command(subcommand)]
+    Operations(OperationsCommand),
     /// Rebuild the search index from the database (stop the instances that share the embedded index first).
     Reindex {
         #[command(flatten)]
@@ -49,5 +52,15 @@ pub(crate) enum UserCommand {
         admin: bool,
         #[command(flatten)]
         store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OperationsCommand {
+    /// Print the persisted-query manifest (Apollo's JSON format, ids the SHA-256 of each body) of
+    /// a `.graphql` file of named operations; `FOLIO_SAFELIST` accepts it.
+    Manifest {
+        /// The `.graphql` file of the client's operations and fragments.
+        file: std::path::PathBuf,
     },
 }

@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// Do not load the demo data on first start (the environment's FOLIO_DEMO=0 does the same).
     #[arg(long)]
     pub no_demo: bool,
+    /// Run only the operations of this file: a `.graphql` file of named operations, or a
+    /// persisted-query manifest (JSON).
+    #[arg(long, env = "FOLIO_SAFELIST")]
+    pub safelist: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -96,6 +100,17 @@ impl ServeArgs {
         if let Some(n) = env_parse("FOLIO_MAX_BODY_BYTES")? {
             config.limits.max_body_bytes = n;
         }
+        if let Some(n) = env_parse("FOLIO_MAX_INTROSPECTION_DEPTH")? {
+            config.limits.max_introspection_depth = n;
+        }
+        config.introspection = !matches!(
+            env_string("FOLIO_INTROSPECTION").as_deref().map(str::trim),
+            Some("0" | "false" | "no" | "off")
+        );
+        config.cors_origins = env_string("FOLIO_CORS_ORIGINS")
+            .map(|list| cors_origins(&list))
+            .unwrap_or_default();
+        config.safelist = self.safelist.filter(|p| !p.as_os_str().is_empty());
         if let Some(secs) = env_parse::<u64>("FOLIO_WS_INIT_TIMEOUT")? {
             config.ws.init_timeout = Duration::from_secs(secs);
         }
@@ -104,6 +119,14 @@ impl ServeArgs {
         }
         Ok(config)
     }
+}
+
+/// `FOLIO_CORS_ORIGINS`: origins separated by commas (`*` alone allows any), without trailing slashes.
+fn cors_origins(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+        .filter(|origin| !origin.is_empty())
+        .collect()
 }
 
 fn env_string(name: &str) -> Option<String> {
@@ -193,6 +216,13 @@ pub struct Config {
     pub relay_interval: Duration,
     /// How long a shutdown waits for in-flight requests before it gives up on them.
     pub shutdown_grace: Duration,
+    /// Whether the schema answers introspection (`__schema`, `__type`).
+    pub introspection: bool,
+    /// Origins whose browsers may call the API from their pages (`*`: any); empty, no CORS
+    /// headers at all, so cross-origin browser requests are refused by the browser.
+    pub cors_origins: Vec<String>,
+    /// Safelist mode: only the operations of this file run (`operations::Safelist`).
+    pub safelist: Option<PathBuf>,
 }
 
 /// Limits on one GraphQL request; exceeding one fails with QUERY_TOO_COMPLEX (or HTTP 413 for the body).
@@ -200,6 +230,9 @@ pub struct Config {
 pub struct Limits {
     /// Deepest nesting of selections.
     pub max_depth: usize,
+    /// Deepest nesting of a document that reads only the schema (every root field `__schema`,
+    /// `__type` or `__typename`): GraphiQL's own introspection query is deeper than `max_depth`.
+    pub max_introspection_depth: usize,
     /// Highest complexity (each field costs 1; connections multiply by the page size asked for).
     pub max_complexity: usize,
     /// Most aliased fields in one document.
@@ -249,6 +282,7 @@ impl Config {
             low_stock_threshold: 5,
             limits: Limits {
                 max_depth: 12,
+                max_introspection_depth: 20,
                 max_complexity: 5_000,
                 max_aliases: 30,
                 max_body_bytes: 1024 * 1024,
@@ -259,6 +293,9 @@ impl Config {
             },
             shutdown_grace: Duration::from_secs(10),
             relay_interval: Duration::from_millis(100),
+            introspection: true,
+            cors_origins: Vec::new(),
+            safelist: None,
         }
     }
 

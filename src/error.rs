@@ -29,6 +29,13 @@ pub enum Error {
     RateLimited { retry_after: u64 },
     #[error("{0}")]
     QueryTooComplex(String),
+    /// An automatic persisted query's hash the server does not know; the client sends the query
+    /// with it next. The message is the one Apollo's clients look for.
+    #[error("PersistedQueryNotFound")]
+    PersistedQueryNotFound,
+    /// Safelist mode, and the document is not on the list.
+    #[error("this operation is not on the server's list of allowed operations")]
+    OperationNotAllowed,
     #[error("internal server error")]
     Internal(#[source] anyhow::Error),
     /// A live stream could not read what it needed (its database was unreachable) and ended rather
@@ -75,6 +82,8 @@ impl Error {
             Error::PaymentDeclined => "PAYMENT_DECLINED",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
+            Error::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Error::OperationNotAllowed => "OPERATION_NOT_ALLOWED",
             Error::Internal(_) | Error::StreamInterrupted { .. } => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -77,9 +77,14 @@ pub fn builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> 
     .extension(ErrorCodes)
 }
 
-/// The schema a server runs: the builder with the process's state attached.
+/// The schema a server runs: the builder with the process's state attached, and without
+/// introspection when the configuration turns it off.
 pub fn build(state: AppState) -> FolioSchema {
-    builder(&state.config.limits.clone()).data(state).finish()
+    let mut builder = builder(&state.config.limits.clone());
+    if !state.config.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.data(state).finish()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql` and printed by `folio schema`.

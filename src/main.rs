@@ -7,7 +7,7 @@ use folio::{App, Config};
 use sea_orm::ActiveEnum;
 
 mod cli;
-use cli::{Cli, Command, UserCommand};
+use cli::{Cli, Command, OperationsCommand, UserCommand};
 
 /// jemalloc rather than the system's allocator. A server holding thousands of idle WebSockets keeps
 /// a few dozen small long-lived allocations per connection among many short-lived ones; glibc's
@@ -58,6 +58,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Schema) => {
             print!("{}", folio::graphql::sdl());
+            Ok(())
+        }
+        Some(Command::Operations(OperationsCommand::Manifest { file })) => {
+            let source = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+            let manifest = folio::operations::manifest::apollo_manifest(&source)
+                .map_err(|e| e.context(format!("{}", file.display())))?;
+            println!("{}", serde_json::to_string_pretty(&manifest)?);
             Ok(())
         }
         Some(Command::Migrate(store)) => {

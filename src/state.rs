@@ -11,6 +11,7 @@ use crate::bus::SharedBus;
 use crate::config::Config;
 use crate::count_cache::CountCache;
 use crate::db::StatementCounter;
+use crate::operations::PersistedOperations;
 use crate::payment::SharedProvider;
 use crate::presence::Presence;
 use crate::search::SharedIndex;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     /// Who is online.
     pub presence: Arc<Presence>,
+    /// The documents clients may name by hash (and, in safelist mode, the only ones that run).
+    pub operations: Arc<PersistedOperations>,
     /// Cancelled when the server starts draining; long-lived streams and workers end on it.
     pub shutdown: CancellationToken,
     /// SQL statements run by this server's pool.

@@ -12,6 +12,7 @@ mod m20261124_000001_create_carts_and_orders;
 mod m20261124_000002_create_chat;
 mod m20261124_000003_deduct_sales_later;
 mod m20261201_000001_create_sessions;
+mod m20261201_120000_create_persisted_operations;
 mod tables;
 
 /// Applies every migration in order.
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_chat::Migration),
             Box::new(m20261124_000003_deduct_sales_later::Migration),
             Box::new(m20261201_000001_create_sessions::Migration),
+            Box::new(m20261201_120000_create_persisted_operations::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ pub mod order_allocation;
 pub mod order_item;
 pub mod outbox;
 pub mod outbox_cursor;
+pub mod persisted_operation;
 pub mod price_watch;
 pub mod refresh_token;
 pub mod review;

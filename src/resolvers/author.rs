@@ -13,6 +13,7 @@ pub(crate) struct AuthorQuery;
 #[Object]
 impl AuthorQuery {
     /// One author; NOT_FOUND if there is none.
+    #[graphql(cache_control(max_age = 60))]
     async fn author(
         &self,
         ctx: &Context<'_>,

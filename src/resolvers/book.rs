@@ -17,7 +17,12 @@ pub(crate) struct BookQuery;
 impl BookQuery {
     /// A page of books, filtered and sorted. Cursors stay valid while books are added or removed:
     /// following `endCursor` never skips or repeats a book.
-    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    // The catalog's roots allow an anonymous GET to be kept by others for a minute (the whole
+    // response's `Cache-Control` is the shortest of its fields', `transport::media`).
+    #[graphql(
+        complexity = "first.max(0) as usize * child_complexity",
+        cache_control(max_age = 60)
+    )]
     async fn books(
         &self,
         ctx: &Context<'_>,
@@ -32,6 +37,7 @@ impl BookQuery {
     }
 
     /// One book; NOT_FOUND if there is none (or it was deleted).
+    #[graphql(cache_control(max_age = 60))]
     async fn book(
         &self,
         ctx: &Context<'_>,
@@ -45,6 +51,7 @@ impl BookQuery {
     }
 
     /// The book with this ISBN (10 or 13 digits; hyphens and spaces ignored); NOT_FOUND if none.
+    #[graphql(cache_control(max_age = 60))]
     async fn book_by_isbn(
         &self,
         ctx: &Context<'_>,

@@ -16,7 +16,10 @@ impl SearchQuery {
     /// Full-text search over title, subtitle, authors' names, ISBN (10 or 13 digits, with or without
     /// hyphens), description and keywords, tolerant of one typo per word, ranked by relevance. The
     /// Browse filter narrows it; `facets` counts the matches per category.
-    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.max(0) as usize * child_complexity",
+        cache_control(max_age = 60)
+    )]
     async fn search_books(
         &self,
         ctx: &Context<'_>,
@@ -42,6 +45,7 @@ impl SearchQuery {
     }
 
     /// Type-ahead: book titles and author names that start with the prefix, best first.
+    #[graphql(cache_control(max_age = 60))]
     async fn suggest(
         &self,
         ctx: &Context<'_>,

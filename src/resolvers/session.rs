@@ -29,6 +29,8 @@ pub(crate) struct SessionQuery;
 impl SessionQuery {
     /// The signed-in user; null without a token. An invalid or expired token fails with
     /// UNAUTHENTICATED, so the client knows to sign in again.
+    // Never in a shared cache, even as the anonymous null.
+    #[graphql(cache_control(no_cache))]
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let id = match viewer(ctx) {
             Viewer::Anonymous => return Ok(None),

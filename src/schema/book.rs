@@ -93,11 +93,14 @@ impl Book {
     }
 
     /// Units that can be added to a cart right now: on hand minus held, over all warehouses.
+    // Stock moves with every cart: a shared cache keeps it 5 s at most.
+    #[graphql(cache_control(max_age = 5))]
     async fn available(&self, ctx: &Context<'_>) -> Result<i64> {
         available(ctx, self.0.id).await
     }
 
     /// IN_STOCK, LOW_STOCK or OUT_OF_STOCK, from `available`.
+    #[graphql(cache_control(max_age = 5))]
     async fn stock_status(&self, ctx: &Context<'_>) -> Result<StockStatus> {
         StockStatus::of(ctx, available(ctx, self.0.id).await?)
     }

@@ -1,5 +1,7 @@
 //! The limits on what one operation may ask for, on every transport: depth, complexity and alias
-//! count, each failing with QUERY_TOO_COMPLEX before any resolver runs.
+//! count, each failing with QUERY_TOO_COMPLEX before any resolver runs. Introspection is held to
+//! them too (its list fields fan out like any other), except that a document reading only the
+//! schema gets its own depth limit: GraphiQL's introspection query is about 15 levels deep.
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -13,12 +15,12 @@ use async_graphql::{ErrorExtensions, ServerError, ServerResult, ValidationResult
 
 use crate::config::Limits;
 use crate::error::Error;
+use crate::operations::document::reads_only_the_schema;
 
 /// Rejects operations that are too deep, too costly or use too many aliases, before any resolver runs.
-/// Introspection is exempt from depth and complexity: GraphiQL's own schema query is 15 levels
-/// deep, and it reads only the schema, never data.
 pub(crate) struct QueryLimits {
     max_depth: usize,
+    max_introspection_depth: usize,
     max_complexity: usize,
     max_aliases: usize,
     /// Set while parsing when every root field of the document is introspection (`__schema`,
@@ -31,6 +33,7 @@ impl QueryLimits {
     pub(crate) fn new(limits: &Limits) -> Self {
         QueryLimits {
             max_depth: limits.max_depth,
+            max_introspection_depth: limits.max_introspection_depth,
             max_complexity: limits.max_complexity,
             max_aliases: limits.max_aliases,
             introspection_only: AtomicBool::new(false),
@@ -42,6 +45,7 @@ impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(QueryLimits {
             max_depth: self.max_depth,
+            max_introspection_depth: self.max_introspection_depth,
             max_complexity: self.max_complexity,
             max_aliases: self.max_aliases,
             introspection_only: AtomicBool::new(false),
@@ -73,7 +77,7 @@ impl Extension for QueryLimits {
             )));
         }
         self.introspection_only
-            .store(is_introspection_only(&doc), Ordering::Relaxed);
+            .store(reads_only_the_schema(&doc), Ordering::Relaxed);
         Ok(doc)
     }
 
@@ -83,13 +87,15 @@ impl Extension for QueryLimits {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
-        if self.introspection_only.load(Ordering::Relaxed) {
-            return Ok(result);
-        }
-        if result.depth > self.max_depth {
+        let max_depth = if self.introspection_only.load(Ordering::Relaxed) {
+            self.max_introspection_depth
+        } else {
+            self.max_depth
+        };
+        if result.depth > max_depth {
             return Err(vec![too_complex(format!(
-                "the operation is nested {} levels deep; at most {} are allowed",
-                result.depth, self.max_depth
+                "the operation is nested {} levels deep; at most {max_depth} are allowed",
+                result.depth
             ))]);
         }
         if result.complexity > self.max_complexity {
@@ -99,22 +105,6 @@ impl Extension for QueryLimits {
             ))]);
         }
         Ok(result)
-    }
-}
-
-/// Whether every operation selects only introspection fields at its root.
-fn is_introspection_only(doc: &ExecutableDocument) -> bool {
-    let root_is_introspection = |set: &SelectionSet| {
-        set.items.iter().all(|item| match &item.node {
-            Selection::Field(field) => field.node.name.node.starts_with("__"),
-            _ => false,
-        })
-    };
-    match &doc.operations {
-        DocumentOperations::Single(op) => root_is_introspection(&op.node.selection_set.node),
-        DocumentOperations::Multiple(ops) => ops
-            .values()
-            .all(|op| root_is_introspection(&op.node.selection_set.node)),
     }
 }
 

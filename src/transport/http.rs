@@ -14,17 +14,24 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-use super::{Gateway, GraphQLBody};
-use crate::auth::{Authenticated, Revocation, TokenSession};
+use super::media::{self, CachePolicy, Media};
+use super::session_end::{ended_by_session, session_ended};
+use super::{Gateway, GraphQLBody, persisted};
+use crate::auth::Authenticated;
 use crate::domain::viewer::Viewer;
-use crate::error::Error;
 
-/// `POST /graphql`.
+/// `POST /graphql`: a JSON body (anything else is 415, and nothing runs).
 pub(crate) async fn post(
     State(gateway): State<Gateway>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if !media::sends_json(&headers) {
+        return bad_request(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /graphql needs Content-Type: application/json",
+        );
+    }
     let body: GraphQLBody = match serde_json::from_slice(&body) {
         Ok(body) => body,
         Err(err) => {
@@ -34,6 +41,11 @@ pub(crate) async fn post(
             );
         }
     };
+    let media = Media::accepted(&headers);
+    let body = match persisted::admit(&gateway, body).await {
+        Ok(body) => body,
+        Err(error) => return media.respond(persisted::refusal(&error), CachePolicy::NoStore),
+    };
     let who = match authenticate(&gateway, &headers).await {
         Ok(who) => who,
         Err(response) => return response,
@@ -41,57 +53,88 @@ pub(crate) async fn post(
     if wants_event_stream(&headers) {
         return event_stream(gateway, body, who);
     }
-    execute(gateway, body, who).await
+    let response = execute(&gateway, body, &who).await;
+    media.respond(response, CachePolicy::NoStore)
 }
 
-/// `GET /graphql?query=…&variables=…&operationName=…`: queries only, as GET must not change anything.
+/// `GET /graphql?query=…&variables=…&operationName=…&extensions=…`: queries only, as GET must not
+/// change anything, whether the document comes as text or by a persisted query's hash.
 pub(crate) async fn get(
     State(gateway): State<Gateway>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(query) = params.get("query").cloned() else {
-        return bad_request(StatusCode::BAD_REQUEST, "the `query` parameter is missing");
+    // The name of a parameter that is not JSON, to say so.
+    let json_param = |name: &'static str| match params.get(name).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(raw) => serde_json::from_str(raw).map(Some).map_err(|_| name),
     };
-    let variables = match params.get("variables").filter(|v| !v.is_empty()) {
-        None => None,
-        Some(raw) => match serde_json::from_str(raw) {
-            Ok(v) => Some(v),
-            Err(_) => return bad_request(StatusCode::BAD_REQUEST, "`variables` is not JSON"),
-        },
+    let (variables, extensions) = match (json_param("variables"), json_param("extensions")) {
+        (Ok(variables), Ok(extensions)) => (variables, extensions),
+        (Err(name), _) | (_, Err(name)) => {
+            return bad_request(StatusCode::BAD_REQUEST, &format!("`{name}` is not JSON"));
+        }
     };
     let body = GraphQLBody {
-        query,
+        query: params.get("query").cloned(),
         operation_name: params.get("operationName").cloned(),
         variables,
+        extensions,
     };
-    if selected_operation_type(&body).is_some_and(|ty| ty != OperationType::Query) {
-        let mut response = bad_request(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "only queries may be sent with GET; use POST for mutations and subscriptions",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
-        return response;
+    if !persisted::names_a_document(&body) {
+        return bad_request(StatusCode::BAD_REQUEST, "the `query` parameter is missing");
+    }
+    let media = Media::accepted(&headers);
+    let body = match persisted::admit(&gateway, body).await {
+        Ok(body) => body,
+        Err(error) => return media.respond(persisted::refusal(&error), CachePolicy::NoStore),
+    };
+    match selected_operation(&body) {
+        Selected::Query | Selected::Unreadable => {}
+        Selected::NotAQuery => {
+            let mut response = bad_request(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only queries may be sent with GET; use POST for mutations and subscriptions",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
+            return response;
+        }
+        Selected::UnknownName => {
+            return bad_request(
+                StatusCode::BAD_REQUEST,
+                "the document has no operation of that `operationName`",
+            );
+        }
     }
     let who = match authenticate(&gateway, &headers).await {
         Ok(who) => who,
         Err(response) => return response,
     };
-    execute(gateway, body, who).await
+    let cache = if matches!(who.viewer, Viewer::Anonymous) {
+        CachePolicy::Shareable
+    } else {
+        CachePolicy::NoStore
+    };
+    let response = execute(&gateway, body, &who).await;
+    media.respond(response, cache)
 }
 
-async fn execute(gateway: Gateway, body: GraphQLBody, who: Authenticated) -> Response {
+async fn execute(
+    gateway: &Gateway,
+    body: GraphQLBody,
+    who: &Authenticated,
+) -> async_graphql::Response {
     let started = Instant::now();
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
-    let request = body.prepare(&gateway.state, &who);
+    let request = body.prepare(&gateway.state, who);
     let response = gateway.schema.execute(request).await;
     metrics::histogram!("folio_graphql_duration_seconds").record(started.elapsed().as_secs_f64());
     metrics::counter!("folio_graphql_requests_total", "outcome" => if response.is_ok() { "ok" } else { "error" })
         .increment(1);
-    Json(response).into_response()
+    response
 }
 
 fn event_stream(gateway: Gateway, body: GraphQLBody, who: Authenticated) -> Response {
@@ -158,50 +201,48 @@ async fn authenticate(gateway: &Gateway, headers: &HeaderMap) -> Result<Authenti
     })
 }
 
-/// Resolves when `session`'s token expires, or when the session is revoked.
-pub(crate) async fn session_ended(
-    auth: std::sync::Arc<crate::auth::Authenticator>,
-    session: TokenSession,
-) {
-    let mut revocations = auth.revocations();
-    let expiry = until(session.expires_at);
-    tokio::pin!(expiry);
-    loop {
-        tokio::select! {
-            _ = &mut expiry => return,
-            revocation = revocations.recv() => {
-                let revocation = revocation.unwrap_or(Revocation::Any);
-                if revocation.may_end(&session) && !auth.still_stands(&session).await.unwrap_or(true) {
-                    return;
-                }
+/// Which operation a GET would run, as far as GET's rule needs to know.
+#[derive(Debug, PartialEq, Eq)]
+enum Selected {
+    /// A query: it may run.
+    Query,
+    /// A mutation or a subscription: 405.
+    NotAQuery,
+    /// `operationName` names no operation of the document: 400.
+    UnknownName,
+    /// The document does not parse, or names no single operation: the schema refuses it with
+    /// the right error, and runs nothing.
+    Unreadable,
+}
+
+/// The operation a request would run (an empty `operationName` is none, as the schema reads it).
+fn selected_operation(body: &GraphQLBody) -> Selected {
+    let Some(Ok(doc)) = body
+        .query
+        .as_deref()
+        .map(async_graphql::parser::parse_query)
+    else {
+        return Selected::Unreadable;
+    };
+    let name = body.operation_name.as_deref().filter(|n| !n.is_empty());
+    let mut operations = doc.operations.iter();
+    let selected = match name {
+        Some(name) => {
+            match operations.find(|(op_name, _)| op_name.map(|n| n.as_str()) == Some(name)) {
+                Some((_, op)) => op,
+                None => return Selected::UnknownName,
             }
         }
+        None => match (operations.next(), operations.next()) {
+            (Some((_, op)), None) => op,
+            _ => return Selected::Unreadable,
+        },
+    };
+    if selected.node.ty == OperationType::Query {
+        Selected::Query
+    } else {
+        Selected::NotAQuery
     }
-}
-
-/// Sleeps until `at`.
-pub(crate) fn until(at: chrono::DateTime<chrono::Utc>) -> tokio::time::Sleep {
-    let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
-    tokio::time::sleep(left)
-}
-
-/// The last event of an SSE stream whose token expired or whose session ended.
-fn ended_by_session() -> SseEvent {
-    let error = Error::InvalidToken;
-    let data = serde_json::json!({
-        "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }]
-    });
-    SseEvent::default().event("next").data(data.to_string())
-}
-
-/// The type of the operation the request would run, if the document parses.
-fn selected_operation_type(body: &GraphQLBody) -> Option<OperationType> {
-    let doc = async_graphql::parser::parse_query(&body.query).ok()?;
-    let name = body.operation_name.as_deref();
-    doc.operations
-        .iter()
-        .find(|(op_name, _)| name.is_none() || op_name.map(|n| n.as_str()) == name)
-        .map(|(_, op)| op.node.ty)
 }
 
 /// The operation's name for logs: the one given, else the first one named in the document.
@@ -209,7 +250,7 @@ fn operation_label(body: &GraphQLBody) -> String {
     if let Some(name) = body.operation_name.as_deref().filter(|n| !n.is_empty()) {
         return name.to_owned();
     }
-    let query = strip_comments(&body.query);
+    let query = strip_comments(body.query.as_deref().unwrap_or(""));
     let rest = query.trim_start();
     for keyword in ["query", "mutation", "subscription"] {
         if let Some(after) = rest.strip_prefix(keyword) {
@@ -248,9 +289,10 @@ mod tests {
 
     fn body(query: &str, name: Option<&str>) -> GraphQLBody {
         GraphQLBody {
-            query: query.into(),
+            query: Some(query.into()),
             operation_name: name.map(Into::into),
             variables: None,
+            extensions: None,
         }
     }
 
@@ -275,13 +317,25 @@ mod tests {
     #[test]
     fn get_knows_a_mutation_when_it_sees_one() {
         let doc = "query A { me { id } } mutation B { signIn }";
+        assert_eq!(selected_operation(&body(doc, Some("A"))), Selected::Query);
         assert_eq!(
-            selected_operation_type(&body(doc, Some("A"))),
-            Some(OperationType::Query)
+            selected_operation(&body(doc, Some("B"))),
+            Selected::NotAQuery
         );
         assert_eq!(
-            selected_operation_type(&body(doc, Some("B"))),
-            Some(OperationType::Mutation)
+            selected_operation(&body(doc, Some("C"))),
+            Selected::UnknownName
+        );
+        assert_eq!(selected_operation(&body(doc, None)), Selected::Unreadable);
+        let alone = "mutation B { signIn }";
+        assert_eq!(
+            selected_operation(&body(alone, Some(""))),
+            Selected::NotAQuery
+        );
+        assert_eq!(selected_operation(&body(alone, None)), Selected::NotAQuery);
+        assert_eq!(
+            selected_operation(&body("{ me ", None)),
+            Selected::Unreadable
         );
     }
 }

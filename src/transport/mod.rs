@@ -1,10 +1,16 @@
 //! How clients reach the schema: GraphQL over HTTP (POST and GET) and Server-Sent Events (`http`),
 //! over WebSocket with both subscription protocols (`ws`), the playground (`playground`), and the
-//! operator's endpoints (`ops`). Each transport resolves the caller's viewer and hands the request
-//! to the schema.
+//! operator's endpoints (`ops`). Each transport resolves the caller's viewer, turns what the
+//! client sent into the document to run (`persisted`: a hash, a text, the safelist) and hands the
+//! request to the schema. `media` is GraphQL over HTTP's content negotiation and caching headers;
+//! `cors` says which other origins' pages may call.
+mod cors;
 pub(crate) mod http;
+mod media;
 mod ops;
+pub(crate) mod persisted;
 mod playground;
+mod session_end;
 pub(crate) mod ws;
 
 use async_graphql::Variables;
@@ -35,15 +41,20 @@ pub(crate) struct Gateway {
 /// The HTTP routes.
 pub(crate) fn router(gateway: Gateway) -> Router {
     let max_body = gateway.state.config.limits.max_body_bytes;
-    Router::new()
+    let cors = cors::layer(&gateway.state.config.cors_origins);
+    let router = Router::new()
         .route("/graphql", get(graphql_get_or_ws).post(http::post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_text))
         .fallback(playground::serve)
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(middleware::from_fn(ops::log_request))
-        .with_state(gateway)
+        .layer(middleware::from_fn(ops::log_request));
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
+    .with_state(gateway)
 }
 
 /// `GET /graphql` is a WebSocket upgrade when it asks for one, and a query otherwise.
@@ -64,15 +75,19 @@ async fn graphql_get_or_ws(State(gateway): State<Gateway>, request: Request) -> 
 }
 
 /// A GraphQL request as clients send it. Parsed leniently (`variables: null` is the same as none),
-/// because every client library spells an empty request slightly differently.
+/// because every client library spells an empty request slightly differently. The query may be
+/// missing when `extensions.persistedQuery` names it by hash (`persisted::admit` fills it in).
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct GraphQLBody {
-    pub(crate) query: String,
+    #[serde(default)]
+    pub(crate) query: Option<String>,
     #[serde(default)]
     pub(crate) operation_name: Option<String>,
     #[serde(default)]
     pub(crate) variables: Option<serde_json::Value>,
+    #[serde(default)]
+    pub(crate) extensions: Option<serde_json::Value>,
 }
 
 impl GraphQLBody {
@@ -90,7 +105,7 @@ impl GraphQLBody {
 
     /// The `async_graphql::Request` for this body.
     fn into_request(self) -> async_graphql::Request {
-        let mut request = async_graphql::Request::new(self.query);
+        let mut request = async_graphql::Request::new(self.query.unwrap_or_default());
         if let Some(name) = self.operation_name.filter(|n| !n.is_empty()) {
             request = request.operation_name(name);
         }

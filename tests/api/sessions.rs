@@ -216,7 +216,9 @@ async fn a_token_that_cannot_be_checked_gets_a_fast_clear_error_that_leaks_nothi
     let app = spawn_app(Backend::Sqlite).await;
     let (token, ..) = app.sign_up("Ann").await;
     let db = &app.state().db;
-    db.execute_unprepared("DROP TABLE refresh_tokens").await.unwrap();
+    db.execute_unprepared("DROP TABLE refresh_tokens")
+        .await
+        .unwrap();
     db.execute_unprepared("DROP TABLE sessions").await.unwrap();
 
     let response = app

@@ -25,7 +25,7 @@ use futures_util::future::Either;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
-use super::{Gateway, GraphQLBody};
+use super::{Gateway, GraphQLBody, persisted};
 use crate::auth::Authenticated;
 use crate::domain::viewer::Viewer;
 
@@ -35,7 +35,7 @@ mod session;
 
 use operations::Operations;
 pub(crate) use protocol::Protocol;
-use protocol::{ClientMessage, authorization_from_payload, close, close_message};
+use protocol::{ClientMessage, authorization_from_payload, close, close_message, is_too_big};
 use session::{SessionEvent, SocketSession};
 
 /// Bytes read from a socket at a time. Clients send little (`connection_init` with a token, a
@@ -193,7 +193,11 @@ impl Connection {
                     SessionEvent::Renewed(who) => self.who = who,
                 },
                 message = self.socket.next() => match message {
-                    None | Some(Err(_)) => break None,
+                    None => break None,
+                    Some(Err(error)) => {
+                        break is_too_big(error)
+                            .then(|| Close(close::MESSAGE_TOO_BIG, "Message too big".into()));
+                    }
                     Some(Ok(Message::Text(text))) => {
                         // Boxed, like every rare branch here: the loop's future lives as long as
                         // the connection, and is as large as its largest await.
@@ -243,8 +247,8 @@ impl Connection {
                 Ok(())
             }
             ClientMessage::Pong { .. } if !legacy => Ok(()),
-            ClientMessage::Subscribe { id, payload } if !legacy => self.start(id, payload),
-            ClientMessage::Start { id, payload } if legacy => self.start(id, payload),
+            ClientMessage::Subscribe { id, payload } if !legacy => self.start(id, payload).await,
+            ClientMessage::Start { id, payload } if legacy => self.start(id, payload).await,
             ClientMessage::Complete { id } if !legacy => {
                 self.stop(&id);
                 Ok(())
@@ -299,7 +303,7 @@ impl Connection {
         Ok(())
     }
 
-    fn start(&mut self, id: String, body: GraphQLBody) -> Result<(), Option<Close>> {
+    async fn start(&mut self, id: String, body: GraphQLBody) -> Result<(), Option<Close>> {
         if !self.acknowledged {
             return Err(Some(Close(close::UNAUTHORIZED, "Unauthorized".into())));
         }
@@ -309,11 +313,26 @@ impl Connection {
                 format!("Subscriber for {id} already exists"),
             )));
         }
-        let mut request = body.prepare(&self.gateway.state, &self.who);
-        if let Some(session) = &self.session {
-            request = request.data(session.identity());
+        if !persisted::names_a_document(&body) {
+            return Err(Some(Close(
+                close::BAD_REQUEST,
+                "Invalid message received".into(),
+            )));
         }
-        let responses = self.gateway.schema.execute_stream(request);
+        // A document the safelist refuses, or an unknown hash, ends the operation with an
+        // `error` message, as an invalid one does; the connection stays open.
+        let responses = match persisted::admit(&self.gateway, body).await {
+            Ok(body) => {
+                let mut request = body.prepare(&self.gateway.state, &self.who);
+                if let Some(session) = &self.session {
+                    request = request.data(session.identity());
+                }
+                self.gateway.schema.execute_stream(request)
+            }
+            Err(error) => {
+                futures_util::stream::once(std::future::ready(persisted::refusal(&error))).boxed()
+            }
+        };
         self.operations.insert(id, responses);
         Ok(())
     }

@@ -27,6 +27,9 @@ impl Protocol {
 /// Close codes of graphql-transport-ws (also used for the legacy protocol).
 pub(super) mod close {
     pub(crate) const GOING_AWAY: u16 = 1001;
+    /// RFC 6455's "message too big": a frame over the request body limit.
+    pub(crate) const MESSAGE_TOO_BIG: u16 = 1009;
+    /// RFC 6455's "try again later": the server cannot check the token now; clients retry.
     pub(crate) const TRY_AGAIN_LATER: u16 = 1013;
     pub(crate) const BAD_REQUEST: u16 = 4400;
     pub(crate) const UNAUTHORIZED: u16 = 4401;
@@ -43,6 +46,18 @@ pub(super) fn close_message(code: u16, reason: &str) -> Message {
         code,
         reason: reason.into(),
     }))
+}
+
+/// Whether a read failed because the client's message was over the size limit (the socket can
+/// still send its close frame then, unlike after a broken connection).
+pub(super) fn is_too_big(error: axum::Error) -> bool {
+    let inner = error.into_inner();
+    matches!(
+        inner.downcast_ref::<tungstenite::Error>(),
+        Some(tungstenite::Error::Capacity(
+            tungstenite::error::CapacityError::MessageTooLong { .. }
+        ))
+    )
 }
 
 /// What a client may send, in either protocol.

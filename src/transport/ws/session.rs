@@ -8,7 +8,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::Sleep;
 
 use crate::auth::{Authenticated, Authenticator, Revocation, SocketIdentity, TokenSession};
-use crate::transport::http::until;
+use crate::transport::session_end::until;
 
 /// What happened to the connection's identity.
 pub(super) enum SessionEvent {

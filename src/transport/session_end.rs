@@ -1,0 +1,42 @@
+//! How long a stream's identity lasts: until its token expires, or its session is revoked on any
+//! instance. An SSE stream then ends with UNAUTHENTICATED; a WebSocket (`ws::session`) closes with
+//! 4403 unless `reauthenticate` renewed it.
+use std::sync::Arc;
+
+use axum::response::sse::Event as SseEvent;
+
+use crate::auth::{Authenticator, Revocation, TokenSession};
+use crate::error::Error;
+
+/// Resolves when `session`'s token expires, or when the session is revoked.
+pub(crate) async fn session_ended(auth: Arc<Authenticator>, session: TokenSession) {
+    let mut revocations = auth.revocations();
+    let expiry = until(session.expires_at);
+    tokio::pin!(expiry);
+    loop {
+        tokio::select! {
+            _ = &mut expiry => return,
+            revocation = revocations.recv() => {
+                let revocation = revocation.unwrap_or(Revocation::Any);
+                if revocation.may_end(&session) && !auth.still_stands(&session).await.unwrap_or(true) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps until `at`.
+pub(crate) fn until(at: chrono::DateTime<chrono::Utc>) -> tokio::time::Sleep {
+    let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(left)
+}
+
+/// The last event of an SSE stream whose token expired or whose session ended.
+pub(crate) fn ended_by_session() -> SseEvent {
+    let error = Error::InvalidToken;
+    let data = serde_json::json!({
+        "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }]
+    });
+    SseEvent::default().event("next").data(data.to_string())
+}
