@@ -20,10 +20,10 @@
 //! - [`services`]: domain logic over a database connection, by noun: `catalog`, `inventory`,
 //!   `commerce`, `chat`, `accounts`, `updates`. No GraphQL.
 //! - [`state`]: the handles every layer may use (database, bus, search, presence, payments…).
-//! - [`search`], [`bus`], [`presence`], [`payment`], [`auth`], [`throttle`], [`count_cache`]: the
-//!   infrastructure behind those handles: the search index (Tantivy or Elasticsearch), the event
-//!   bus (in-process or Redis), who is online, the payment provider, passwords and tokens, the
-//!   typing throttle, the cached book counts.
+//! - [`search`], [`bus`], [`presence`], [`payment`], [`auth`], [`throttle`], [`count_cache`],
+//!   [`limiter`]: the infrastructure behind those handles: the search index (Tantivy or
+//!   Elasticsearch), the event bus (in-process or Redis), who is online, the payment provider,
+//!   passwords and tokens, the typing throttle, the cached book counts, the rate limits.
 //! - [`entities`]: sea-orm tables, and the reusable queries of each.
 //! - [`db`]: connecting and migrating; [`config`]: one `Config` from flags and environment.
 //! - [`domain`]: value types with no I/O: ids, money, ISBNs, filters, cursors, pages, statuses.
@@ -39,6 +39,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod graphql;
+pub mod limiter;
 mod loaders;
 pub mod payment;
 pub mod presence;

@@ -3,7 +3,7 @@ use async_graphql::{Context, Object, Result, ResultExt};
 
 use crate::domain::viewer::Viewer;
 use crate::error::Error;
-use crate::schema::context::{state, viewer};
+use crate::schema::context::{client_ip, state, viewer};
 use crate::schema::session::{AuthPayload, SignInInput, SignUpInput};
 use crate::schema::user::User;
 use crate::services::accounts::{session, user};
@@ -44,6 +44,8 @@ impl SessionMutation {
         #[graphql(desc = "The new account's email, password and name.")] input: SignUpInput,
     ) -> Result<AuthPayload> {
         let state = state(ctx)?;
+        let ip = client_ip(ctx);
+        state.limiter.sign_up_attempt(ip).await.extend()?;
         let signed_in = session::sign_up(
             &state.db,
             &state.tokens,
@@ -52,6 +54,9 @@ impl SessionMutation {
             input.name,
         )
         .await;
+        if signed_in.is_err() {
+            state.limiter.sign_up_failed(ip).await;
+        }
         signed_in.map(AuthPayload::from).extend()
     }
 
@@ -63,9 +68,17 @@ impl SessionMutation {
         #[graphql(desc = "The account's email and password.")] input: SignInInput,
     ) -> Result<AuthPayload> {
         let state = state(ctx)?;
-        session::sign_in(&state.db, &state.tokens, &input.email, &input.password)
+        let ip = client_ip(ctx);
+        state
+            .limiter
+            .sign_in_attempt(&input.email, ip)
             .await
-            .map(AuthPayload::from)
-            .extend()
+            .extend()?;
+        let signed_in =
+            session::sign_in(&state.db, &state.tokens, &input.email, &input.password).await;
+        if signed_in.is_ok() {
+            state.limiter.sign_in_succeeded(&input.email, ip).await;
+        }
+        signed_in.map(AuthPayload::from).extend()
     }
 }

@@ -4,6 +4,7 @@
 //! INTERNAL_SERVER_ERROR.
 use async_graphql::{Context, Result};
 
+use crate::domain::client::ClientIp;
 use crate::domain::viewer::Viewer;
 use crate::loaders::Loaders;
 use crate::state::AppState;
@@ -21,4 +22,9 @@ pub(crate) fn viewer(ctx: &Context<'_>) -> Viewer {
 /// This request's loaders.
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
     ctx.data::<Loaders>()
+}
+
+/// The caller's address (attached by the transport; none when a test executes the schema itself).
+pub(crate) fn client_ip(ctx: &Context<'_>) -> Option<ClientIp> {
+    ctx.data_opt::<ClientIp>().copied()
 }

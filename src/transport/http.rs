@@ -3,24 +3,30 @@
 //! connections" mode).
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
+use super::limits::{apply_charge, client_of, too_many_connections};
 use super::{Gateway, GraphQLBody};
 use crate::auth::viewer_from_authorization;
+use crate::domain::client::ClientIp;
 use crate::domain::viewer::Viewer;
+use crate::schema::cost::Receipt;
 
 /// `POST /graphql`.
 pub(crate) async fn post(
     State(gateway): State<Gateway>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -34,15 +40,17 @@ pub(crate) async fn post(
         }
     };
     let viewer = viewer_from_headers(&gateway, &headers);
+    let client = client_of(&gateway, peer, &headers);
     if wants_event_stream(&headers) {
-        return event_stream(gateway, body, viewer);
+        return event_stream(gateway, body, viewer, client);
     }
-    execute(gateway, body, viewer).await
+    execute(gateway, body, viewer, client).await
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only, as GET must not change anything.
 pub(crate) async fn get(
     State(gateway): State<Gateway>,
+    client: ClientIp,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
@@ -72,37 +80,55 @@ pub(crate) async fn get(
         return response;
     }
     let viewer = viewer_from_headers(&gateway, &headers);
-    execute(gateway, body, viewer).await
+    execute(gateway, body, viewer, client).await
 }
 
-async fn execute(gateway: Gateway, body: GraphQLBody, viewer: Viewer) -> Response {
+async fn execute(
+    gateway: Gateway,
+    body: GraphQLBody,
+    viewer: Viewer,
+    client: ClientIp,
+) -> Response {
     let started = Instant::now();
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
-    let request = body.prepare(&gateway.state, viewer);
+    let receipt = Arc::new(Receipt::default());
+    let request = body
+        .prepare(&gateway.state, viewer)
+        .data(client)
+        .data(receipt.clone());
     let response = gateway.schema.execute(request).await;
     metrics::histogram!("folio_graphql_duration_seconds").record(started.elapsed().as_secs_f64());
     metrics::counter!("folio_graphql_requests_total", "outcome" => if response.is_ok() { "ok" } else { "error" })
         .increment(1);
-    Json(response).into_response()
+    let mut response = Json(response).into_response();
+    if let Some(charge) = receipt.charge() {
+        apply_charge(&mut response, &charge);
+    }
+    response
 }
 
-fn event_stream(gateway: Gateway, body: GraphQLBody, viewer: Viewer) -> Response {
+fn event_stream(gateway: Gateway, body: GraphQLBody, viewer: Viewer, client: ClientIp) -> Response {
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
     let state = &gateway.state;
     let shutdown = state.shutdown.clone();
     // An SSE subscription is a subscription connection too: it counts towards its user's presence
     // for as long as the stream lives.
-    let presence = match &viewer {
-        Viewer::User { id, .. } => Some(state.presence.connect(*id)),
+    let user = match &viewer {
+        Viewer::User { id, .. } => Some(*id),
         _ => None,
     };
+    // It is an open connection too, under the limits of its user and address.
+    let Some(place) = state.limiter.open_socket(user, Some(client)) else {
+        return too_many_connections();
+    };
+    let presence = user.map(|id| state.presence.connect(id));
     let events = gateway
         .schema
-        .execute_stream(body.prepare(state, viewer))
+        .execute_stream(body.prepare(state, viewer).data(client))
         .map(move |response| {
-            let _counted = &presence;
+            let _counted = (&presence, &place);
             let data = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
             Ok::<_, Infallible>(SseEvent::default().event("next").data(data))
         })

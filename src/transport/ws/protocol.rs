@@ -27,6 +27,7 @@ impl Protocol {
 /// Close codes of graphql-transport-ws (also used for the legacy protocol).
 pub(super) mod close {
     pub(crate) const GOING_AWAY: u16 = 1001;
+    pub(crate) const TRY_AGAIN_LATER: u16 = 1013;
     pub(crate) const BAD_REQUEST: u16 = 4400;
     pub(crate) const UNAUTHORIZED: u16 = 4401;
     pub(crate) const FORBIDDEN: u16 = 4403;
