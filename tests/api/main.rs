@@ -19,6 +19,8 @@ mod checkout_recovery;
 mod contract;
 mod elastic;
 mod http;
+mod limits;
+mod limits_named;
 mod orders;
 mod presence;
 mod processes;
