@@ -37,8 +37,9 @@ pub struct ServeArgs {
     /// Do not load the demo data on first start (the environment's FOLIO_DEMO=0 does the same).
     #[arg(long)]
     pub no_demo: bool,
+    // Boxed: a dozen optional settings would make every `Command` as large as `serve`.
     #[command(flatten)]
-    pub rate_limits: RateLimitArgs,
+    pub rate_limits: Box<RateLimitArgs>,
 }
 
 impl ServeArgs {

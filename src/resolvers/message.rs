@@ -61,7 +61,11 @@ impl MessageSubscription {
         ctx: &Context<'_>,
         #[graphql(desc = "The conversation; null for all of the viewer's.")]
         conversation_id: Option<ID>,
-        #[graphql(desc = "Replay stored messages after this seq first (needs `conversationId`).")]
+        #[graphql(
+            desc = "Replay stored messages after this seq first (needs `conversationId`). More than \
+                    the server's replay bound (1000 by default) fails with BAD_USER_INPUT: read \
+                    those pages from `Conversation.messages` first."
+        )]
         after_seq: Option<i64>,
     ) -> Result<impl Stream<Item = Result<Message>> + use<>> {
         let user_id = viewer(ctx).user_id().extend()?;

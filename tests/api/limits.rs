@@ -10,9 +10,7 @@ use folio::Config;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{
-    Backend, PATIENCE, TestApp, error_code, spawn_app, spawn_app_with, spawn_two_instances,
-};
+use crate::helpers::{Backend, PATIENCE, TestApp, error_code, spawn_app_with, spawn_two_instances};
 
 const BOOKS: &str = "{ books(first: 3) { edges { node { title } } } }";
 
@@ -46,11 +44,14 @@ async fn post(app: &TestApp, token: Option<&str>, query: &str) -> (u16, [String;
 
 fn budget(rate: &str) -> impl FnOnce(&mut Config) {
     let rate = rate.parse().unwrap();
-    move |config: &mut Config| config.rate_limits.cost_budget = rate
+    move |config: &mut Config| {
+        config.rate_limits.enabled = true;
+        config.rate_limits.cost_budget = rate;
+    }
 }
 
 async fn every_response_carries_its_cost_and_the_rate_limit_headers(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_app_with(backend, |config| config.rate_limits.enabled = true).await;
     let (status, [policy, current, _], body) = post(&app, None, BOOKS).await;
     assert_eq!(status, 200, "{body}");
     let cost = &body["extensions"]["cost"];
@@ -162,8 +163,11 @@ crate::on_every_backend!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_user_split_over_two_instances_is_limited_as_one() {
     let rate = "100/1000".parse().unwrap();
-    let Some((first, second)) =
-        spawn_two_instances(|config| config.rate_limits.cost_budget = rate).await
+    let Some((first, second)) = spawn_two_instances(|config| {
+        config.rate_limits.enabled = true;
+        config.rate_limits.cost_budget = rate;
+    })
+    .await
     else {
         return;
     };

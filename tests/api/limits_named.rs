@@ -33,7 +33,10 @@ async fn sign_up(app: &TestApp, email: &str) -> Value {
 }
 
 fn limits(adjust: impl FnOnce(&mut folio::config::RateLimits)) -> impl FnOnce(&mut Config) {
-    move |config: &mut Config| adjust(&mut config.rate_limits)
+    move |config: &mut Config| {
+        config.rate_limits.enabled = true;
+        adjust(&mut config.rate_limits)
+    }
 }
 
 async fn failed_sign_ins_lock_the_account_out_for_longer_each_time(backend: Backend) {
