@@ -11,6 +11,7 @@ use tokio_util::task::TaskTracker;
 use crate::auth::{Authenticator, Tokens};
 use crate::config::Config;
 use crate::count_cache::CountCache;
+use crate::limiter::Limiter;
 use crate::operations::{PersistedOperations, Safelist};
 use crate::payment::SimulatedProvider;
 use crate::presence::{MemoryPresence, Presence, PresenceStore, RedisPresence};
@@ -45,6 +46,8 @@ impl App {
         let shutdown = state.shutdown.clone();
         let router = router(gateway);
         let server = tokio::spawn(async move {
+            // The peer's address is the client's (or its proxy's): rate limits key on it.
+            let router = router.into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, router)
                 .with_graceful_shutdown(async move { shutdown.cancelled().await })
                 .await
@@ -122,6 +125,9 @@ async fn connect(config: Config) -> anyhow::Result<AppState> {
         counts: Arc::new(CountCache::default()),
         payments: Arc::new(SimulatedProvider::new(db.clone())),
         throttle: Arc::new(Throttle::connect(redis_url, &config.bus_prefix).await?),
+        limiter: Arc::new(
+            Limiter::connect(redis_url, &config.bus_prefix, config.rate_limits.clone()).await?,
+        ),
         presence: Presence::new(presence_store, bus.clone(), config.presence_grace),
         shutdown: CancellationToken::new(),
         sql_statements,

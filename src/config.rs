@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use clap::Args;
 
+mod rate_limits;
+pub use rate_limits::{RateLimitArgs, RateLimits};
+
 /// Where Folio keeps its state: the flags shared by every command that touches the database.
 #[derive(Args, Clone, Debug)]
 pub struct StoreArgs {
@@ -38,6 +41,9 @@ pub struct ServeArgs {
     /// persisted-query manifest (JSON).
     #[arg(long, env = "FOLIO_SAFELIST")]
     pub safelist: Option<PathBuf>,
+    // Boxed: a dozen optional settings would make every `Command` as large as `serve`.
+    #[command(flatten)]
+    pub rate_limits: Box<RateLimitArgs>,
 }
 
 impl ServeArgs {
@@ -117,6 +123,7 @@ impl ServeArgs {
         if let Some(secs) = env_parse::<u64>("FOLIO_WS_KEEPALIVE")? {
             config.ws.keepalive = Duration::from_secs(secs);
         }
+        self.rate_limits.apply(&mut config.rate_limits)?;
         Ok(config)
     }
 }
@@ -212,6 +219,8 @@ pub struct Config {
     pub limits: Limits,
     /// WebSocket protocol timings.
     pub ws: WsConfig,
+    /// Rate limits, the cost budget, and the proxies whose `X-Forwarded-For` is believed.
+    pub rate_limits: RateLimits,
     /// How often the outbox relay looks for new changes when idle.
     pub relay_interval: Duration,
     /// How long a shutdown waits for in-flight requests before it gives up on them.
@@ -291,6 +300,7 @@ impl Config {
                 init_timeout: Duration::from_secs(3),
                 keepalive: Duration::from_secs(15),
             },
+            rate_limits: RateLimits::default(),
             shutdown_grace: Duration::from_secs(10),
             relay_interval: Duration::from_millis(100),
             introspection: true,

@@ -27,6 +27,9 @@ pub enum Error {
     PaymentDeclined,
     #[error("too many requests; retry in {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// A limit on how many run at once (operations on a connection): it frees when one ends.
+    #[error("at most {limit} {what} at once; end one first")]
+    TooManyAtOnce { what: &'static str, limit: usize },
     #[error("{0}")]
     QueryTooComplex(String),
     /// An automatic persisted query's hash the server does not know; the client sends the query
@@ -80,7 +83,7 @@ impl Error {
             Error::Conflict(_) => "CONFLICT",
             Error::IdempotencyConflict => "IDEMPOTENCY_CONFLICT",
             Error::PaymentDeclined => "PAYMENT_DECLINED",
-            Error::RateLimited { .. } => "RATE_LIMITED",
+            Error::RateLimited { .. } | Error::TooManyAtOnce { .. } => "RATE_LIMITED",
             Error::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             Error::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Error::OperationNotAllowed => "OPERATION_NOT_ALLOWED",

@@ -12,6 +12,7 @@ use crate::resolvers::{
     announcement, author, book, cart, category, checkout, conversation, message, order, presence,
     price_watch, receipt, review, search, session, stock, typing, user, warehouse,
 };
+use crate::schema::cost::CostBudget;
 use crate::schema::error_codes::ErrorCodes;
 use crate::schema::limits::QueryLimits;
 use crate::state::AppState;
@@ -73,6 +74,9 @@ pub fn builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> 
         Mutation::default(),
         Subscription::default(),
     )
+    // The cost budget first: its validation hook wraps the limits', so an operation they refuse
+    // is never charged its complexity.
+    .extension(CostBudget)
     .extension(QueryLimits::new(limits))
     .extension(ErrorCodes)
 }

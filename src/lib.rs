@@ -21,9 +21,9 @@
 //!   `commerce`, `chat`, `accounts`, `updates`. No GraphQL.
 //! - [`state`]: the handles every layer may use (database, bus, search, presence, payments…).
 //! - [`search`], [`bus`], [`presence`], [`payment`], [`auth`], [`throttle`], [`count_cache`],
-//!   [`operations`]: the infrastructure behind those handles: the search index (Tantivy or
+//!   [`limiter`], [`operations`]: the infrastructure behind those handles: the search index (Tantivy or
 //!   Elasticsearch), the event bus (in-process or Redis), who is online, the payment provider,
-//!   passwords and tokens, the typing throttle, the cached book counts, the persisted operations
+//!   passwords and tokens, the typing throttle, the cached book counts, the rate limits, the persisted operations
 //!   (registered ones, or the safelist).
 //! - [`entities`]: sea-orm tables, and the reusable queries of each.
 //! - [`db`]: connecting and migrating; [`config`]: one `Config` from flags and environment.
@@ -40,6 +40,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod graphql;
+pub mod limiter;
 mod loaders;
 pub mod operations;
 pub mod payment;

@@ -11,6 +11,7 @@ use crate::bus::SharedBus;
 use crate::config::Config;
 use crate::count_cache::CountCache;
 use crate::db::StatementCounter;
+use crate::limiter::Limiter;
 use crate::operations::PersistedOperations;
 use crate::payment::SharedProvider;
 use crate::presence::Presence;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub payments: SharedProvider,
     /// Limits how often a typing indicator is passed on, across instances.
     pub throttle: Arc<Throttle>,
+    /// The rate limits and the query-cost budget, across instances.
+    pub limiter: Arc<Limiter>,
     /// Who is online.
     pub presence: Arc<Presence>,
     /// The documents clients may name by hash (and, in safelist mode, the only ones that run).

@@ -30,6 +30,11 @@ impl MessageMutation {
         let id = parse_id("conversationId", &input.conversation_id).extend()?;
         let state = state(ctx)?;
         let (body, client_id) = (&input.body, &input.client_message_id);
+        state
+            .limiter
+            .send_message(user_id, body.len())
+            .await
+            .extend()?;
         let sent = message::send(&state.db, state.bus.as_ref(), user_id, id, body, client_id)
             .await
             .extend()?;
@@ -56,7 +61,11 @@ impl MessageSubscription {
         ctx: &Context<'_>,
         #[graphql(desc = "The conversation; null for all of the viewer's.")]
         conversation_id: Option<ID>,
-        #[graphql(desc = "Replay stored messages after this seq first (needs `conversationId`).")]
+        #[graphql(
+            desc = "Replay stored messages after this seq first (needs `conversationId`). More than \
+                    the server's replay bound (1000 by default) fails with BAD_USER_INPUT: read \
+                    those pages from `Conversation.messages` first."
+        )]
         after_seq: Option<i64>,
     ) -> Result<impl Stream<Item = Result<Message>> + use<>> {
         let user_id = viewer(ctx).user_id().extend()?;
@@ -66,6 +75,8 @@ impl MessageSubscription {
             .extend()?;
         let state = state(ctx)?;
         let (db, bus) = (state.db.clone(), &state.bus);
+        let limits = state.limiter.limits();
+        let max_replay = limits.enabled.then_some(limits.replay_per_subscription);
         // Boxed: the subscription keeps this resolver's future for as long as it lives, and
         // unboxed it would keep room for the membership queries too (a few KiB per subscriber).
         let messages = Box::pin(stream::messages(
@@ -74,6 +85,7 @@ impl MessageSubscription {
             user_id,
             conversation_id,
             after_seq,
+            max_replay,
         ))
         .await
         .extend()?;

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object, Result, ResultExt};
 use crate::domain::id::parse_id;
 use crate::domain::viewer::Viewer;
 use crate::error::Error;
-use crate::schema::context::{session as token_session, socket_identity, state, viewer};
+use crate::schema::context::{client_ip, session as token_session, socket_identity, state, viewer};
 use crate::schema::guard::{AdminGuard, SignedInGuard};
 use crate::schema::session::{AuthPayload, Reauthenticated, SignInInput, SignUpInput};
 use crate::schema::user::User;
@@ -62,6 +62,8 @@ impl SessionMutation {
         #[graphql(desc = "The new account's email, password and name.")] input: SignUpInput,
     ) -> Result<AuthPayload> {
         let state = state(ctx)?;
+        let ip = client_ip(ctx);
+        state.limiter.sign_up_attempt(ip).await.extend()?;
         let signed_in = session::sign_up(
             &state.db,
             &issuer(state),
@@ -70,6 +72,9 @@ impl SessionMutation {
             input.name,
         )
         .await;
+        if signed_in.is_err() {
+            state.limiter.sign_up_failed(ip).await;
+        }
         signed_in.map(AuthPayload::from).extend()
     }
 
@@ -82,10 +87,18 @@ impl SessionMutation {
         #[graphql(desc = "The account's email and password.")] input: SignInInput,
     ) -> Result<AuthPayload> {
         let state = state(ctx)?;
-        session::sign_in(&state.db, &issuer(state), &input.email, &input.password)
+        let ip = client_ip(ctx);
+        state
+            .limiter
+            .sign_in_attempt(&input.email, ip)
             .await
-            .map(AuthPayload::from)
-            .extend()
+            .extend()?;
+        let signed_in =
+            session::sign_in(&state.db, &issuer(state), &input.email, &input.password).await;
+        if signed_in.is_ok() {
+            state.limiter.sign_in_succeeded(&input.email, ip).await;
+        }
+        signed_in.map(AuthPayload::from).extend()
     }
 
     /// Trades a refresh token for a new access token and refresh token. A refresh token works once:

@@ -5,6 +5,7 @@
 use async_graphql::{Context, Result};
 
 use crate::auth::{SocketIdentity, TokenSession};
+use crate::domain::client::ClientIp;
 use crate::domain::viewer::Viewer;
 use crate::loaders::Loaders;
 use crate::state::AppState;
@@ -32,4 +33,9 @@ pub(crate) fn socket_identity<'a>(ctx: &Context<'a>) -> Option<&'a SocketIdentit
 /// This request's loaders.
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
     ctx.data::<Loaders>()
+}
+
+/// The caller's address (attached by the transport; none when a test executes the schema itself).
+pub(crate) fn client_ip(ctx: &Context<'_>) -> Option<ClientIp> {
+    ctx.data_opt::<ClientIp>().copied()
 }

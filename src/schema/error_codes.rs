@@ -37,6 +37,9 @@ impl ErrorExtensions for Error {
                 Error::BadUserInput { field, .. } => ext.set("field", field.as_str()),
                 Error::OutOfStock { available } => ext.set("available", *available),
                 Error::RateLimited { retry_after } => ext.set("retryAfter", *retry_after),
+                // Nothing to wait for but one of the others to end: a second is as good a guess
+                // as any, and keeps `retryAfter` on every RATE_LIMITED.
+                Error::TooManyAtOnce { .. } => ext.set("retryAfter", 1),
                 Error::StreamInterrupted {
                     resume_after_seq: Some(seq),
                 } => ext.set("resumeAfterSeq", *seq),

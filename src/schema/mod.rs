@@ -14,6 +14,7 @@ pub(crate) mod checkout;
 pub(crate) mod connection;
 pub(crate) mod context;
 pub(crate) mod conversation;
+pub(crate) mod cost;
 pub(crate) mod error_codes;
 pub(crate) mod guard;
 pub(crate) mod limits;

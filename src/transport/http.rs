@@ -3,26 +3,32 @@
 //! connections" mode).
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
+use super::limits::{apply_charge, client_of, too_many_connections};
 use super::media::{self, CachePolicy, Media};
 use super::session_end::{ended_by_session, session_ended};
 use super::{Gateway, GraphQLBody, persisted};
 use crate::auth::Authenticated;
+use crate::domain::client::ClientIp;
 use crate::domain::viewer::Viewer;
+use crate::schema::cost::Receipt;
 
 /// `POST /graphql`: a JSON body (anything else is 415, and nothing runs).
 pub(crate) async fn post(
     State(gateway): State<Gateway>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -50,17 +56,23 @@ pub(crate) async fn post(
         Ok(who) => who,
         Err(response) => return response,
     };
+    let client = client_of(&gateway, peer, &headers);
     if wants_event_stream(&headers) {
-        return event_stream(gateway, body, who);
+        return event_stream(gateway, body, who, client);
     }
-    let response = execute(&gateway, body, &who).await;
-    media.respond(response, CachePolicy::NoStore)
+    let (response, receipt) = execute(&gateway, body, &who, client).await;
+    let mut response = media.respond(response, CachePolicy::NoStore);
+    if let Some(charge) = receipt.charge() {
+        apply_charge(&mut response, &charge);
+    }
+    response
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…&extensions=…`: queries only, as GET must not
 /// change anything, whether the document comes as text or by a persisted query's hash.
 pub(crate) async fn get(
     State(gateway): State<Gateway>,
+    client: ClientIp,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
@@ -117,37 +129,56 @@ pub(crate) async fn get(
     } else {
         CachePolicy::NoStore
     };
-    let response = execute(&gateway, body, &who).await;
-    media.respond(response, cache)
+    let (response, receipt) = execute(&gateway, body, &who, client).await;
+    let mut response = media.respond(response, cache);
+    if let Some(charge) = receipt.charge() {
+        apply_charge(&mut response, &charge);
+    }
+    response
 }
 
 async fn execute(
     gateway: &Gateway,
     body: GraphQLBody,
     who: &Authenticated,
-) -> async_graphql::Response {
+    client: ClientIp,
+) -> (async_graphql::Response, Arc<Receipt>) {
     let started = Instant::now();
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
-    let request = body.prepare(&gateway.state, who);
+    let receipt = Arc::new(Receipt::default());
+    let request = body
+        .prepare(&gateway.state, who)
+        .data(client)
+        .data(receipt.clone());
     let response = gateway.schema.execute(request).await;
     metrics::histogram!("folio_graphql_duration_seconds").record(started.elapsed().as_secs_f64());
     metrics::counter!("folio_graphql_requests_total", "outcome" => if response.is_ok() { "ok" } else { "error" })
         .increment(1);
-    response
+    (response, receipt)
 }
 
-fn event_stream(gateway: Gateway, body: GraphQLBody, who: Authenticated) -> Response {
+fn event_stream(
+    gateway: Gateway,
+    body: GraphQLBody,
+    who: Authenticated,
+    client: ClientIp,
+) -> Response {
     let operation = operation_label(&body);
     tracing::Span::current().record("operation", operation.as_str());
     let state = &gateway.state;
     let shutdown = state.shutdown.clone();
     // An SSE subscription is a subscription connection too: it counts towards its user's presence
     // for as long as the stream lives.
-    let presence = match &who.viewer {
-        Viewer::User { id, .. } => Some(state.presence.connect(*id)),
+    let user = match &who.viewer {
+        Viewer::User { id, .. } => Some(*id),
         _ => None,
     };
+    // It is an open connection too, under the limits of its user and address.
+    let Some(place) = state.limiter.open_socket(user, Some(client)) else {
+        return too_many_connections();
+    };
+    let presence = user.map(|id| state.presence.connect(id));
     // The stream lives no longer than its token: at its expiry, or when its session is revoked, it
     // ends with UNAUTHENTICATED (the client refreshes and subscribes again, with `afterSeq`).
     let session_end = match who.session {
@@ -158,10 +189,10 @@ fn event_stream(gateway: Gateway, body: GraphQLBody, who: Authenticated) -> Resp
     };
     let responses = gateway
         .schema
-        .execute_stream(body.prepare(state, &who))
+        .execute_stream(body.prepare(state, &who).data(client))
         .take_until(session_end)
         .map(move |response| {
-            let _counted = &presence;
+            let _counted = (&presence, &place);
             let data = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
             SseEvent::default().event("next").data(data)
         });

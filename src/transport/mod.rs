@@ -6,6 +6,7 @@
 //! `cors` says which other origins' pages may call.
 mod cors;
 pub(crate) mod http;
+mod limits;
 mod media;
 mod ops;
 pub(crate) mod persisted;
@@ -15,7 +16,7 @@ pub(crate) mod ws;
 
 use async_graphql::Variables;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -58,17 +59,24 @@ pub(crate) fn router(gateway: Gateway) -> Router {
 }
 
 /// `GET /graphql` is a WebSocket upgrade when it asks for one, and a query otherwise.
-async fn graphql_get_or_ws(State(gateway): State<Gateway>, request: Request) -> Response {
+async fn graphql_get_or_ws(
+    State(gateway): State<Gateway>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    request: Request,
+) -> Response {
     let (mut parts, _) = request.into_parts();
+    let client = limits::client_of(&gateway, peer, &parts.headers);
     if parts.headers.contains_key(axum::http::header::UPGRADE) {
         match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &gateway).await {
-            Ok(upgrade) => ws::upgrade(State(gateway), parts.headers.clone(), upgrade).await,
+            Ok(upgrade) => {
+                ws::upgrade(State(gateway), client, parts.headers.clone(), upgrade).await
+            }
             Err(rejection) => rejection.into_response(),
         }
     } else {
         let query = axum::extract::Query::from_request_parts(&mut parts, &gateway).await;
         match query {
-            Ok(query) => http::get(State(gateway), parts.headers.clone(), query).await,
+            Ok(query) => http::get(State(gateway), client, parts.headers.clone(), query).await,
             Err(rejection) => rejection.into_response(),
         }
     }

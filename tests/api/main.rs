@@ -20,6 +20,8 @@ mod contract;
 mod elastic;
 mod http;
 mod http_strictness;
+mod limits;
+mod limits_named;
 mod orders;
 mod persisted_operations;
 mod presence;

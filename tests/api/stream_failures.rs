@@ -77,6 +77,7 @@ async fn a_stream_that_cannot_read_statuses_ends_saying_where_to_resume(backend:
             bob_id,
             Some(conversation_id),
             Some(after),
+            None,
         )
     };
     let mut stream = Box::pin(replay(0).await.unwrap());
@@ -116,9 +117,16 @@ async fn what_was_read_before_a_failure_arrives_before_the_error() {
     let gap_bus: folio::bus::SharedBus = std::sync::Arc::new(GapBus);
     let bob_id = bob.id.parse().unwrap();
     let mut stream = Box::pin(
-        folio::services::chat::stream::messages(state.db.clone(), &gap_bus, bob_id, None, None)
-            .await
-            .unwrap(),
+        folio::services::chat::stream::messages(
+            state.db.clone(),
+            &gap_bus,
+            bob_id,
+            None,
+            None,
+            None,
+        )
+        .await
+        .unwrap(),
     );
     send(&app, &ann.token, &group, "in the group").await;
     send(&app, &ann.token, &direct, "between two").await;

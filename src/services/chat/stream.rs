@@ -35,16 +35,19 @@ pub(crate) type Streamed = (message::Model, Arc<Vec<conversation_member::Model>>
 /// New messages for `viewer`. With `conversation_id`: that conversation's (members only, FORBIDDEN
 /// otherwise, checked now), and with `after_seq` every stored message after it first; the stream
 /// ends when the viewer leaves. Without: every conversation the viewer is in, including those
-/// joined later, from now on.
+/// joined later, from now on. A replay of more than `max_replay` messages is refused
+/// (BAD_USER_INPUT on `afterSeq`) before anything is sent: those are read page by page from the
+/// conversation's `messages` history, then the subscription resumes from the last one read.
 pub async fn messages(
     db: DatabaseConnection,
     bus: &SharedBus,
     viewer: i64,
     conversation_id: Option<i64>,
     after_seq: Option<i64>,
+    max_replay: Option<u64>,
 ) -> Result<impl Stream<Item = Result<Streamed>> + use<>> {
     let followed = match conversation_id {
-        Some(id) => Followed::one(&db, bus, viewer, id, after_seq).await?,
+        Some(id) => Followed::one(&db, bus, viewer, id, after_seq, max_replay).await?,
         None if after_seq.is_some() => {
             return Err(Error::bad_input("afterSeq", "needs a conversationId"));
         }
@@ -90,12 +93,25 @@ impl Followed {
         viewer: i64,
         conversation_id: i64,
         after_seq: Option<i64>,
+        max_replay: Option<u64>,
     ) -> Result<Self> {
         // Subscribe first, then read: nothing committed in between can be missed.
         let live = bus.subscribe(&topic::conversation(conversation_id));
         let (conversation, _) = membership(db, conversation_id, viewer).await?;
         if after_seq.is_some_and(|s| s < 0) {
             return Err(Error::bad_input("afterSeq", "must not be negative"));
+        }
+        // Seqs are dense: the difference is the number of messages to replay.
+        let missed = after_seq.map_or(0, |after| conversation.last_seq - after);
+        if let Some(max) = max_replay.filter(|max| missed > *max as i64) {
+            return Err(Error::bad_input(
+                "afterSeq",
+                format!(
+                    "{missed} messages follow it, more than the {max} a subscription replays; \
+                     read them with conversation(id).messages(first:, after:), then subscribe \
+                     with the seq of the last one read"
+                ),
+            ));
         }
         Ok(Followed::One {
             conversation_id,

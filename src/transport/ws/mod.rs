@@ -27,7 +27,9 @@ use serde_json::{Value, json};
 
 use super::{Gateway, GraphQLBody, persisted};
 use crate::auth::Authenticated;
+use crate::domain::client::ClientIp;
 use crate::domain::viewer::Viewer;
+use crate::limiter::SocketGuard;
 
 mod operations;
 mod protocol;
@@ -48,9 +50,15 @@ const WRITE_BUFFER: usize = 4 * 1024;
 /// `GET /graphql` with an `Upgrade: websocket` header.
 pub(crate) async fn upgrade(
     State(gateway): State<Gateway>,
+    client: ClientIp,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // Over its address's limit, the upgrade is refused with 429 before any WebSocket exists:
+    // graphql-ws clients take it as a failed connection and retry with their backoff.
+    let Some(place) = gateway.state.limiter.open_socket(None, Some(client)) else {
+        return super::limits::too_many_connections();
+    };
     let offered: Vec<String> = headers
         .get_all(SEC_WEBSOCKET_PROTOCOL)
         .iter()
@@ -94,6 +102,8 @@ pub(crate) async fn upgrade(
             Some(protocol) => {
                 let mut connection =
                     Connection::new(gateway, protocol, header_authorization, socket);
+                connection.client = client;
+                connection.places = [Some(place), None];
                 Either::Left(async move { connection.run().await })
             }
             None => Either::Right(refuse(socket)),
@@ -128,6 +138,10 @@ struct Connection {
     socket: WebSocket,
     /// Counts this connection towards its user's presence while it lives.
     presence: Option<crate::presence::PresenceGuard>,
+    /// The client's address, which its operations are rate-limited by when anonymous.
+    client: ClientIp,
+    /// Its places under the open-connection limits of its address and of its user.
+    places: [Option<SocketGuard>; 2],
 }
 
 impl Connection {
@@ -148,6 +162,8 @@ impl Connection {
             operations: Operations::new(protocol),
             socket,
             presence: None,
+            client: ClientIp(std::net::Ipv4Addr::UNSPECIFIED.into()),
+            places: [None, None],
         }
     }
 
@@ -291,6 +307,15 @@ impl Connection {
             return Err(Some(Close(close::FORBIDDEN, "Forbidden".into())));
         }
         if let Viewer::User { id, .. } = &who.viewer {
+            // Over the user's limit: 1013 "Try Again Later", which graphql-ws clients retry with
+            // their backoff (4429 would mean a second `connection_init`, and ends their retries).
+            let Some(place) = self.gateway.state.limiter.open_socket(Some(*id), None) else {
+                return Err(Some(Close(
+                    close::TRY_AGAIN_LATER,
+                    "Too many open connections".into(),
+                )));
+            };
+            self.places[1] = Some(place);
             self.presence = Some(self.gateway.state.presence.connect(*id));
         }
         self.session = Some(Box::new(SocketSession::new(auth.clone(), &who)));
@@ -313,6 +338,14 @@ impl Connection {
                 format!("Subscriber for {id} already exists"),
             )));
         }
+        let state = &self.gateway.state;
+        let limit = state.limiter.limits().subscriptions_per_socket;
+        if state.limiter.limits().enabled && self.operations.running.len() >= limit {
+            // Refused alone: its `error` goes out like any failed operation's, and the socket and
+            // the operations already running go on.
+            self.operations.refuse(id, limit);
+            return Ok(());
+        }
         if !persisted::names_a_document(&body) {
             return Err(Some(Close(
                 close::BAD_REQUEST,
@@ -323,7 +356,9 @@ impl Connection {
         // `error` message, as an invalid one does; the connection stays open.
         let responses = match persisted::admit(&self.gateway, body).await {
             Ok(body) => {
-                let mut request = body.prepare(&self.gateway.state, &self.who);
+                let mut request = body
+                    .prepare(&self.gateway.state, &self.who)
+                    .data(self.client);
                 if let Some(session) = &self.session {
                     request = request.data(session.identity());
                 }

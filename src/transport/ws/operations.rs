@@ -1,12 +1,13 @@
 //! The operations running on one connection, polled by the connection's own loop.
 use std::task::{Context, Poll};
 
-use async_graphql::Response as GqlResponse;
+use async_graphql::{ErrorExtensions, Response as GqlResponse};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use serde_json::{Value, json};
 
 use super::protocol::Protocol;
+use crate::error::Error;
 
 /// The operations running on one connection, by id, each a stream of responses. The connection
 /// loop polls them itself (a connection rarely runs more than a few).
@@ -32,6 +33,18 @@ impl Operations {
 
     pub(super) fn insert(&mut self, id: String, responses: BoxStream<'static, GqlResponse>) {
         self.running.push((id, responses));
+    }
+
+    /// Starts `id` as an operation that fails at once with RATE_LIMITED: `limit` already run.
+    pub(super) fn refuse(&mut self, id: String, limit: usize) {
+        let error = Error::TooManyAtOnce {
+            what: "operations on one connection",
+            limit,
+        }
+        .extend()
+        .into_server_error(Default::default());
+        let refused = futures_util::stream::iter([GqlResponse::from_errors(vec![error])]);
+        self.running.push((id, refused.boxed()));
     }
 
     /// Stops the operation `id` (dropping its stream ends its subscription), if it runs.

@@ -66,10 +66,10 @@ impl SocketSession {
     /// The next change of identity; pending while there is none.
     pub(super) async fn next_event(&mut self) -> SessionEvent {
         loop {
-            if self.check_pending {
-                if let Some(ended) = self.check().await {
-                    return ended;
-                }
+            if self.check_pending
+                && let Some(ended) = self.check().await
+            {
+                return ended;
             }
             let revocations = self.revocations.as_mut();
             tokio::select! {
