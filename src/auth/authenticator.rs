@@ -145,12 +145,15 @@ impl Authenticator {
         }
     }
 
-    /// Whether `session` still stands, read again from the database (for sockets that may have
-    /// missed a revocation).
+    /// Whether `session` still stands, read again from the database (for sockets that heard of a
+    /// revocation that may concern them: a cached answer could predate it).
     pub async fn still_stands(&self, session: &TokenSession) -> Result<bool> {
-        self.forget(Revocation::Session(session.id));
-        let standing = self.standing(session.id, session.user_id).await?;
-        Ok(matches!(standing, Standing::Active { .. }))
+        let read = self.read(session.id).await?;
+        self.remember(session.id, read);
+        Ok(matches!(
+            own(read, session.user_id),
+            Standing::Active { .. }
+        ))
     }
 
     /// Revocations heard from now on, for a socket to close itself on.
@@ -159,9 +162,12 @@ impl Authenticator {
     }
 
     /// Tells every instance (this one included) that sessions ended. Call it after the change has
-    /// committed. The cache here forgets them at once, even if the bus fails.
-    pub async fn announce(&self, revocation: Revocation) -> Result<()> {
+    /// committed. This instance forgets them and tells its sockets at once, whatever the bus does;
+    /// the others hear it over the bus (a lost event there is bounded by the token's lifetime, and
+    /// by `session_check_interval` for HTTP requests).
+    pub async fn announce(&self, revocation: Revocation) {
         self.forget(revocation);
+        let _ = self.revocations.send(revocation);
         let (user_id, session_id) = match revocation {
             Revocation::Session(id) => (None, Some(id)),
             Revocation::User(id) => (Some(id), None),
@@ -171,7 +177,9 @@ impl Authenticator {
             user_id,
             session_id,
         };
-        self.bus.publish(topic::SESSIONS, &event).await
+        if let Err(err) = self.bus.publish(topic::SESSIONS, &event).await {
+            tracing::warn!(error = %err, "a revocation could not be published to other instances");
+        }
     }
 
     /// Listens to the bus's revocations until `shutdown`. Subscribes before returning, so nothing
@@ -238,13 +246,17 @@ impl Authenticator {
                 };
             }
         };
+        self.remember(session_id, read);
+        Ok(own(read, user_id))
+    }
+
+    fn remember(&self, session_id: i64, read: Cached) {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= MAX_CACHED {
             let fresh_for = self.fresh_for;
             cache.retain(|_, c| c.read_at.elapsed() < fresh_for);
         }
         cache.insert(session_id, read);
-        Ok(own(read, user_id))
     }
 
     fn cached(&self, session_id: i64) -> Option<Cached> {

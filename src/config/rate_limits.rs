@@ -2,7 +2,7 @@
 use clap::Args;
 
 use crate::domain::client::{Cidr, parse_cidrs};
-use crate::domain::rate::Rate;
+use crate::domain::rate::{CostBudget, Rate};
 
 /// The rate limits (README, "Rate limits and cost"). Rates are `<count>/<seconds>`: a bucket of
 /// `count` refilled over `seconds`. Defaults a person using the playground or the demo never meets.
@@ -10,7 +10,8 @@ use crate::domain::rate::Rate;
 pub struct RateLimits {
     /// `false` (`FOLIO_RATE_LIMITS=off`) lets everything through, for load tests.
     pub enabled: bool,
-    /// Query-cost points per caller: bucket size / seconds to refill it (Shopify's leaky bucket).
+    /// Query-cost points per caller: a bucket of `count` refilled in `per` (Shopify's leaky bucket;
+    /// configured as size / points restored per second).
     pub cost_budget: Rate,
     /// Failed sign-ins per account, then a lockout that doubles each time it trips again.
     pub signin_per_account: Rate,
@@ -38,7 +39,7 @@ impl Default for RateLimits {
     fn default() -> Self {
         RateLimits {
             enabled: true,
-            cost_budget: Rate::per_seconds(2000, 100),
+            cost_budget: CostBudget::new(2000, 100).0,
             signin_per_account: Rate::per_seconds(10, 900),
             signin_per_ip: Rate::per_seconds(100, 900),
             signup_per_ip: Rate::per_seconds(20, 3600),
@@ -59,9 +60,9 @@ pub struct RateLimitArgs {
     /// `off` turns every rate limit off (for load tests).
     #[arg(long, env = "FOLIO_RATE_LIMITS")]
     pub rate_limits: Option<String>,
-    /// Query-cost bucket size / seconds to refill it, e.g. 2000/100.
+    /// Query-cost bucket size / points restored per second, e.g. 2000/100.
     #[arg(long, env = "FOLIO_COST_BUDGET")]
-    pub cost_budget: Option<Rate>,
+    pub cost_budget: Option<CostBudget>,
     /// Failed sign-ins per account, <count>/<seconds>.
     #[arg(long, env = "FOLIO_LIMIT_SIGNIN_PER_ACCOUNT")]
     pub limit_signin_per_account: Option<Rate>,
@@ -97,10 +98,13 @@ pub struct RateLimitArgs {
 impl RateLimitArgs {
     pub(super) fn apply(self, limits: &mut RateLimits) -> anyhow::Result<()> {
         if let Some(switch) = self.rate_limits {
-            limits.enabled = !matches!(switch.trim(), "off" | "0" | "false" | "no");
+            limits.enabled = !matches!(
+                switch.trim().to_ascii_lowercase().as_str(),
+                "off" | "0" | "false" | "no"
+            );
         }
         let rates = [
-            (self.cost_budget, &mut limits.cost_budget),
+            (self.cost_budget.map(|b| b.0), &mut limits.cost_budget),
             (
                 self.limit_signin_per_account,
                 &mut limits.signin_per_account,

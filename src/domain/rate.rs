@@ -47,6 +47,37 @@ impl FromStr for Rate {
     }
 }
 
+/// The query-cost budget as the configuration spells it, `<size>/<points restored per second>`
+/// (the contract's `FOLIO_COST_BUDGET=2000/100`, Shopify's leaky bucket): unlike the other rates,
+/// its second number is a refill speed, not a window.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct CostBudget(pub Rate);
+
+impl CostBudget {
+    /// A bucket of `size` points that restores `per_second` points a second.
+    pub fn new(size: u64, per_second: u64) -> Self {
+        CostBudget(Rate {
+            count: size,
+            per: Duration::from_secs_f64(size as f64 / per_second.max(1) as f64),
+        })
+    }
+}
+
+impl FromStr for CostBudget {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not <size>/<points per second> (e.g. 2000/100)");
+        let (size, restore) = s.trim().split_once('/').ok_or_else(bad)?;
+        let size: u64 = size.trim().parse().map_err(|_| bad())?;
+        let restore: u64 = restore.trim().parse().map_err(|_| bad())?;
+        if size == 0 || restore == 0 {
+            return Err(bad());
+        }
+        Ok(CostBudget::new(size, restore))
+    }
+}
+
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.count, self.per.as_secs_f64())

@@ -37,6 +37,7 @@ for i, key in ipairs(KEYS) do
   local lockout = ARGV[4 * i] == '1'
   local stored = redis.call('HMGET', key, 'tat', 'lock', 'trips')
   local tat = math.max(tonumber(stored[1]) or 0, now)
+  local old_tat = tat
   local lock = tonumber(stored[2]) or 0
   local trips = tonumber(stored[3]) or 0
   local capacity = burst * interval
@@ -63,11 +64,13 @@ for i, key in ipairs(KEYS) do
   if i == 1 then first_remaining, first_reset = remaining, reset end
   allowed = allowed and ok
   retry = math.max(retry, wait)
-  new[i] = {tat, lock, trips, lockout}
+  new[i] = {tat, lock, trips, lockout, old_tat}
 end
 for i, key in ipairs(KEYS) do
   local cell = new[i]
   if allowed or cell[4] then
+    -- Refused as a whole: keep a lockout this check tripped, but take nothing from the bucket.
+    if not allowed then cell[1] = cell[5] end
     local keep = math.max(cell[1] - now, cell[2] - now)
     if keep > 0 then
       redis.call('HSET', key, 'tat', cell[1], 'lock', cell[2], 'trips', cell[3])

@@ -92,6 +92,18 @@ impl PersistedOperations {
                 if document::sha256_hex(&text) != hash {
                     return Err(hash_mismatch());
                 }
+                // Only documents worth keeping are stored: ones that parse, of a bounded size
+                // (anyone may register, so the table must not become free storage).
+                if text.len() > MAX_REGISTERED_BYTES {
+                    return Err(Error::bad_input(
+                        "query",
+                        format!("a persisted query may be at most {MAX_REGISTERED_BYTES} bytes"),
+                    ));
+                }
+                if async_graphql::parser::parse_query(&text).is_err() {
+                    // Not stored; the execution reports the syntax error as for any query.
+                    return Ok(text.into());
+                }
                 persisted_operation::register(&self.db, &hash, &text).await?;
                 let text: Arc<str> = text.into();
                 self.remember(hash, text.clone());
@@ -131,6 +143,9 @@ impl PersistedOperations {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+/// The largest document that may be registered: far above any real operation.
+const MAX_REGISTERED_BYTES: usize = 64 * 1024;
 
 fn hash_mismatch() -> Error {
     Error::bad_input(

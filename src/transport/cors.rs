@@ -35,3 +35,61 @@ pub(super) fn layer(origins: &[String]) -> Option<CorsLayer> {
         .max_age(PREFLIGHT_MAX_AGE);
     Some(layer)
 }
+
+/// Whether a WebSocket upgrade from a page of `origin` may proceed. Browsers apply no CORS to
+/// WebSockets, so the same rule is applied here: a client that sends no `Origin` (not a browser),
+/// a page of Folio's own origin (the playground), or a configured origin.
+pub(crate) fn allows_socket_from(
+    origin: Option<&str>,
+    host: Option<&str>,
+    origins: &[String],
+) -> bool {
+    let Some(origin) = origin else {
+        return true;
+    };
+    let own = host.is_some_and(|host| {
+        let authority = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        authority.eq_ignore_ascii_case(host)
+    });
+    own || origins
+        .iter()
+        .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sockets_are_open_to_non_browsers_our_own_pages_and_configured_origins() {
+        let none: Vec<String> = Vec::new();
+        let host = Some("127.0.0.1:8080");
+        assert!(allows_socket_from(None, host, &none));
+        assert!(allows_socket_from(
+            Some("http://127.0.0.1:8080"),
+            host,
+            &none
+        ));
+        assert!(!allows_socket_from(
+            Some("https://evil.example"),
+            host,
+            &none
+        ));
+        let listed = vec!["https://shop.example".to_owned()];
+        assert!(allows_socket_from(
+            Some("https://shop.example"),
+            host,
+            &listed
+        ));
+        assert!(!allows_socket_from(
+            Some("https://evil.example"),
+            host,
+            &listed
+        ));
+        assert!(allows_socket_from(
+            Some("https://any.example"),
+            host,
+            &["*".to_owned()]
+        ));
+    }
+}

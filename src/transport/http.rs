@@ -16,13 +16,16 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-use super::limits::{apply_charge, client_of, too_many_connections};
+use super::limits::{
+    apply_charge, charge_points, client_of, complete, refuse, retry_after_of, too_many_connections,
+};
 use super::media::{self, CachePolicy, Media};
 use super::session_end::{ended_by_session, session_ended};
 use super::{Gateway, GraphQLBody, persisted};
 use crate::auth::Authenticated;
 use crate::domain::client::ClientIp;
 use crate::domain::viewer::Viewer;
+use crate::limiter::caller_key;
 use crate::schema::cost::Receipt;
 
 /// `POST /graphql`: a JSON body (anything else is 415, and nothing runs).
@@ -32,7 +35,18 @@ pub(crate) async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !media::sends_json(&headers) {
+    let client = client_of(&gateway, peer, &headers);
+    let response = answer_post(&gateway, client, &headers, body).await;
+    complete(&gateway, client, response).await
+}
+
+async fn answer_post(
+    gateway: &Gateway,
+    client: ClientIp,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !media::sends_json(headers) {
         return bad_request(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "POST /graphql needs Content-Type: application/json",
@@ -47,25 +61,39 @@ pub(crate) async fn post(
             );
         }
     };
-    let media = Media::accepted(&headers);
-    let body = match persisted::admit(&gateway, body).await {
+    let media = Media::accepted(headers);
+    let body = match persisted::admit(gateway, body).await {
         Ok(body) => body,
         Err(error) => return media.respond(persisted::refusal(&error), CachePolicy::NoStore),
     };
-    let who = match authenticate(&gateway, &headers).await {
+    let who = match authenticate(gateway, headers).await {
         Ok(who) => who,
         Err(response) => return response,
     };
-    let client = client_of(&gateway, peer, &headers);
-    if wants_event_stream(&headers) {
-        return event_stream(gateway, body, who, client);
+    if wants_event_stream(headers) {
+        return event_stream(gateway, body, who, client).await;
     }
-    let (response, receipt) = execute(&gateway, body, &who, client).await;
-    let mut response = media.respond(response, CachePolicy::NoStore);
+    let (response, receipt) = execute(gateway, body, &who, client).await;
+    answer(media, response, CachePolicy::NoStore, &receipt)
+}
+
+/// The HTTP answer to an executed request: its media type and caching, the rate-limit headers of
+/// its cost check, and 429 with `Retry-After` when a limit refused it.
+fn answer(
+    media: Media,
+    response: async_graphql::Response,
+    cache: CachePolicy,
+    receipt: &Receipt,
+) -> Response {
+    let refused_for = retry_after_of(&response);
+    let mut http = media.respond(response, cache);
     if let Some(charge) = receipt.charge() {
-        apply_charge(&mut response, &charge);
+        apply_charge(&mut http, &charge);
     }
-    response
+    if let Some(seconds) = refused_for {
+        refuse(&mut http, seconds);
+    }
+    http
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…&extensions=…`: queries only, as GET must not
@@ -75,6 +103,16 @@ pub(crate) async fn get(
     client: ClientIp,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let response = answer_get(&gateway, client, &headers, params).await;
+    complete(&gateway, client, response).await
+}
+
+async fn answer_get(
+    gateway: &Gateway,
+    client: ClientIp,
+    headers: &HeaderMap,
+    params: HashMap<String, String>,
 ) -> Response {
     // The name of a parameter that is not JSON, to say so.
     let json_param = |name: &'static str| match params.get(name).filter(|v| !v.is_empty()) {
@@ -96,8 +134,8 @@ pub(crate) async fn get(
     if !persisted::names_a_document(&body) {
         return bad_request(StatusCode::BAD_REQUEST, "the `query` parameter is missing");
     }
-    let media = Media::accepted(&headers);
-    let body = match persisted::admit(&gateway, body).await {
+    let media = Media::accepted(headers);
+    let body = match persisted::admit(gateway, body).await {
         Ok(body) => body,
         Err(error) => return media.respond(persisted::refusal(&error), CachePolicy::NoStore),
     };
@@ -120,7 +158,7 @@ pub(crate) async fn get(
             );
         }
     }
-    let who = match authenticate(&gateway, &headers).await {
+    let who = match authenticate(gateway, headers).await {
         Ok(who) => who,
         Err(response) => return response,
     };
@@ -129,12 +167,8 @@ pub(crate) async fn get(
     } else {
         CachePolicy::NoStore
     };
-    let (response, receipt) = execute(&gateway, body, &who, client).await;
-    let mut response = media.respond(response, cache);
-    if let Some(charge) = receipt.charge() {
-        apply_charge(&mut response, &charge);
-    }
-    response
+    let (response, receipt) = execute(gateway, body, &who, client).await;
+    answer(media, response, cache, &receipt)
 }
 
 async fn execute(
@@ -158,7 +192,30 @@ async fn execute(
     (response, receipt)
 }
 
-fn event_stream(
+async fn event_stream(
+    gateway: &Gateway,
+    body: GraphQLBody,
+    who: Authenticated,
+    client: ClientIp,
+) -> Response {
+    // Its headers go out before the subscription's cost is known: opening the stream is charged a
+    // point, which gives the `RateLimit` headers (the operation's own cost follows in its first
+    // event's `extensions.cost`).
+    let opening = charge_points(gateway, &caller_key(&who.viewer, Some(client)), 1).await;
+    if !opening.decision.allowed {
+        let error = crate::error::Error::RateLimited {
+            retry_after: opening.decision.retry_after_secs(),
+        };
+        let mut response = error_response(StatusCode::TOO_MANY_REQUESTS, &error);
+        apply_charge(&mut response, &opening);
+        return response;
+    }
+    let mut response = stream_events(gateway.clone(), body, who, client);
+    apply_charge(&mut response, &opening);
+    response
+}
+
+fn stream_events(
     gateway: Gateway,
     body: GraphQLBody,
     who: Authenticated,
@@ -304,6 +361,18 @@ fn strip_comments(query: &str) -> String {
         .map(|line| line.split('#').next().unwrap_or(""))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// An `Error` as a whole response, in the shape of a GraphQL response, with its code.
+fn error_response(status: StatusCode, error: &crate::error::Error) -> Response {
+    let mut extensions = serde_json::json!({ "code": error.code() });
+    if let crate::error::Error::RateLimited { retry_after } = error {
+        extensions["retryAfter"] = (*retry_after).into();
+    }
+    let body = serde_json::json!({
+        "errors": [{ "message": error.to_string(), "extensions": extensions }]
+    });
+    (status, Json(body)).into_response()
 }
 
 /// A transport-level failure, in the shape of a GraphQL response so every client can read it.

@@ -4,7 +4,7 @@
 //! client sent into the document to run (`persisted`: a hash, a text, the safelist) and hands the
 //! request to the schema. `media` is GraphQL over HTTP's content negotiation and caching headers;
 //! `cors` says which other origins' pages may call.
-mod cors;
+pub(crate) mod cors;
 pub(crate) mod http;
 mod limits;
 mod media;

@@ -18,7 +18,16 @@ pub(crate) async fn session_ended(auth: Arc<Authenticator>, session: TokenSessio
             _ = &mut expiry => return,
             revocation = revocations.recv() => {
                 let revocation = revocation.unwrap_or(Revocation::Any);
-                if revocation.may_end(&session) && !auth.still_stands(&session).await.unwrap_or(true) {
+                if !revocation.may_end(&session) {
+                    continue;
+                }
+                if revocation == Revocation::Any {
+                    // Every stream asks at once after a bus gap: spread the queries out.
+                    let jitter = rand::random_range(0..2_000);
+                    tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
+                }
+                // An unreachable database keeps the stream: the token's expiry still bounds it.
+                if !auth.still_stands(&session).await.unwrap_or(true) {
                     return;
                 }
             }

@@ -61,8 +61,9 @@ async fn every_response_carries_its_cost_and_the_rate_limit_headers(backend: Bac
     let status = &cost["throttleStatus"];
     assert_eq!(status["maximumAvailable"], 2000);
     assert_eq!(status["currentlyAvailable"], 2000 - requested);
-    assert_eq!(status["restoreRate"], 20.0);
-    assert_eq!(policy, "\"cost\";q=2000;w=100");
+    // The contract's 2000/100: a bucket of 2000 points restoring 100 a second (20 s from empty).
+    assert_eq!(status["restoreRate"], 100.0);
+    assert_eq!(policy, "\"cost\";q=2000;w=20");
     assert!(
         current.starts_with(&format!("\"cost\";r={};t=", 2000 - requested)),
         "{current}"
@@ -73,6 +74,20 @@ async fn every_response_carries_its_cost_and_the_rate_limit_headers(backend: Bac
     assert_eq!((status, error_code(&body)), (200, "BAD_USER_INPUT"));
     assert_eq!(body["extensions"]["cost"]["actualQueryCost"], 1);
     assert!(!policy.is_empty());
+
+    // Refused before its document is read (not JSON): the headers are there too, and the point
+    // it cost is the address's.
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "text/plain")
+        .body("{ books { totalCount } }")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    assert!(response.headers().contains_key("ratelimit-policy"));
+    assert!(response.headers().contains_key("ratelimit"));
 }
 
 async fn a_spent_budget_answers_429_until_it_refills_and_only_for_that_caller(backend: Backend) {

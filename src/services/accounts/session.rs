@@ -177,7 +177,8 @@ pub(crate) async fn revoke(
         .filter(session::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
-    auth.announce(revocation).await
+    auth.announce(revocation).await;
+    Ok(())
 }
 
 /// Forgets refresh tokens past their expiry (spent ones are kept until then, to recognise reuse),

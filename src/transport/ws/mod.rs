@@ -19,7 +19,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
-use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
+use axum::http::StatusCode;
+use axum::http::header::{HOST, ORIGIN, SEC_WEBSOCKET_PROTOCOL};
 use axum::response::Response;
 use futures_util::future::Either;
 use futures_util::{SinkExt, StreamExt};
@@ -59,6 +60,16 @@ pub(crate) async fn upgrade(
     let Some(place) = gateway.state.limiter.open_socket(None, Some(client)) else {
         return super::limits::too_many_connections();
     };
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+    };
+    let origins = &gateway.state.config.cors_origins;
+    if !super::cors::allows_socket_from(header(ORIGIN), header(HOST), origins) {
+        // A page of another origin, not configured in FOLIO_CORS_ORIGINS.
+        return super::http::bad_request(StatusCode::FORBIDDEN, "this origin may not open sockets");
+    }
     let offered: Vec<String> = headers
         .get_all(SEC_WEBSOCKET_PROTOCOL)
         .iter()

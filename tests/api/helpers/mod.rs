@@ -191,8 +191,23 @@ impl TestApp {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.expect("the request is answered");
-        assert!(response.status().is_success(), "HTTP {}", response.status());
-        response.json().await.expect("a JSON body")
+        let status = response.status();
+        let retry_after = response.headers().get("retry-after").cloned();
+        let body: Value = response.json().await.expect("a JSON body");
+        // A limit's refusal is a 429 that says when to retry, in the header and in the error.
+        if error_code(&body) == "RATE_LIMITED" {
+            assert_eq!(status, 429, "{body}");
+            let header: u64 = retry_after
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+                .expect("Retry-After");
+            assert_eq!(
+                Some(header),
+                body["errors"][0]["extensions"]["retryAfter"].as_u64()
+            );
+        } else {
+            assert!(status.is_success(), "HTTP {status}: {body}");
+        }
+        body
     }
 
     /// Signs up a customer with a unique email; returns (token, user id, email).
