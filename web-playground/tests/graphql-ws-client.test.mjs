@@ -33,7 +33,9 @@ test('a query runs over the socket with the token from connection_init', async (
   const token = await folio.adminToken();
   const c = client({ Authorization: `Bearer ${token}` });
   const result = await once(c, { query: '{ me { email role } }' });
-  assert.deepEqual(result, { data: { me: { email: 'admin@folio.demo', role: 'ADMIN' } } });
+  // Every response also says what it cost (extensions.cost).
+  assert.deepEqual(result.data, { me: { email: 'admin@folio.demo', role: 'ADMIN' } });
+  assert.ok(result.extensions.cost.requestedQueryCost > 0);
   await c.dispose();
 });
 
