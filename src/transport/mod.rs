@@ -12,6 +12,7 @@ mod ops;
 pub(crate) mod persisted;
 mod playground;
 mod session_end;
+mod sse;
 pub(crate) mod ws;
 
 use async_graphql::Variables;
