@@ -22,8 +22,12 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
     ErrorExtensions, Name, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
-use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::{BoxStream, Stream};
+use futures_util::{FutureExt, StreamExt};
 
 use crate::domain::client::ClientIp;
 use crate::domain::rate::Rate;
@@ -192,19 +196,48 @@ impl Extension for CostMeter {
         stream: BoxStream<'s, Response>,
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
-        let meter = CostMeter(self.0.clone());
-        let meter = Arc::new(meter);
-        let mut first = true;
-        next.run(ctx, stream)
-            .then(move |response| {
-                let meter = std::mem::take(&mut first).then(|| meter.clone());
-                async move {
-                    match meter {
-                        Some(meter) => finish(&meter, response).await,
-                        None => response,
-                    }
-                }
-            })
-            .boxed()
+        Costed {
+            responses: next.run(ctx, stream),
+            meter: Some(Arc::new(CostMeter(self.0.clone()))),
+            finishing: None,
+        }
+        .boxed()
+    }
+}
+
+/// A subscription's responses, the first one carrying the operation's cost. It lives as long as
+/// the subscription, so it is kept small: the future that adds the cost (which may call the
+/// limiter, a large state machine) is boxed, and only while it runs.
+struct Costed<'s> {
+    responses: BoxStream<'s, Response>,
+    /// Until the first response.
+    meter: Option<Arc<CostMeter>>,
+    finishing: Option<BoxFuture<'s, Response>>,
+}
+
+impl Stream for Costed<'_> {
+    type Item = Response;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Response>> {
+        let this = self.get_mut();
+        if let Some(finishing) = &mut this.finishing {
+            let response = std::task::ready!(finishing.as_mut().poll(cx));
+            this.finishing = None;
+            return Poll::Ready(Some(response));
+        }
+        let Some(response) = std::task::ready!(this.responses.poll_next_unpin(cx)) else {
+            return Poll::Ready(None);
+        };
+        let Some(meter) = this.meter.take() else {
+            return Poll::Ready(Some(response));
+        };
+        let mut finishing = async move { finish(&meter, response).await }.boxed();
+        match finishing.as_mut().poll(cx) {
+            Poll::Ready(response) => Poll::Ready(Some(response)),
+            Poll::Pending => {
+                this.finishing = Some(finishing);
+                Poll::Pending
+            }
+        }
     }
 }

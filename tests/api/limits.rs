@@ -168,7 +168,32 @@ async fn with_rate_limits_off_nothing_is_refused(backend: Backend) {
     }
 }
 
+async fn a_subscription_says_its_cost_once_in_its_first_event(backend: Backend) {
+    let app = spawn_app_with(backend, |config| config.rate_limits.enabled = true).await;
+    let admin = app.admin_token().await;
+    let mut ws = app.ws_ready(None).await;
+    TestApp::subscribe(
+        &mut ws,
+        "a",
+        "subscription { announcements { message } }",
+        json!({}),
+    )
+    .await;
+    let first = crate::helpers::announce_until_received(&app, &admin, &mut ws, "a").await;
+    assert!(
+        first["payload"]["extensions"]["cost"]["requestedQueryCost"].as_u64() > Some(0),
+        "{first}"
+    );
+    crate::helpers::announce(&app, &admin, "second").await;
+    let second = ws.expect_type("next").await;
+    assert!(
+        second["payload"]["extensions"]["cost"].is_null(),
+        "{second}"
+    );
+}
+
 crate::on_every_backend!(
+    a_subscription_says_its_cost_once_in_its_first_event,
     every_response_carries_its_cost_and_the_rate_limit_headers,
     a_spent_budget_answers_429_until_it_refills_and_only_for_that_caller,
     over_websocket_a_refused_operation_errors_and_the_socket_stays_open,
