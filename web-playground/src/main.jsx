@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import 'graphiql/graphiql.css';
@@ -49,11 +49,47 @@ async function call(query, operationName, variables, field, authorization) {
   return body.data?.[field];
 }
 
+/**
+ * Trades `session`'s refresh token for a new pair and stores it for every tab. Only the leading tab
+ * calls this (see `useLeadership`): a refresh token works once, and presenting a spent one ends the
+ * session, while tabs see each other's writes to localStorage only after a moment, too late to
+ * take turns through it.
+ */
+async function refresh(session) {
+  const result = await call(REFRESH, 'RefreshSession', { refreshToken: session.refreshToken }, 'refreshSession');
+  if (!result?.token) return null;
+  const next = { ...session, token: result.token, refreshToken: result.refreshToken, expiresAt: result.expiresAt };
+  writeStorage(SESSION_KEY, JSON.stringify(next));
+  return next;
+}
+
+/**
+ * Whether this tab leads: of the tabs of one browser, the first to ask holds a Web Lock for as long
+ * as it is open and alone refreshes the shared session; the others follow its writes (`storage`
+ * events), and the next in line takes over when it closes. Without Web Locks, every tab leads.
+ */
+function useLeadership() {
+  const [leading, setLeading] = useState(!navigator.locks);
+  useEffect(() => {
+    if (!navigator.locks) return undefined;
+    const released = new AbortController();
+    navigator.locks
+      .request('folio-session-leader', { signal: released.signal }, () => {
+        setLeading(true);
+        return new Promise(() => {}); // held until the tab closes
+      })
+      .catch(() => {}); // aborted on unmount
+    return () => released.abort();
+  }, []);
+  return leading;
+}
+
 /** When to refresh a session that expires at `expiresAt`, in milliseconds from now. */
 function refreshDelay(expiresAt) {
   const left = Date.parse(expiresAt) - Date.now();
   if (!Number.isFinite(left)) return 0;
-  return Math.max(0, Math.min(left - REFRESH_AHEAD_MS, left * 0.8));
+  // A minute ahead for the default 15-minute tokens; at 80% of a lifetime shorter than that.
+  return Math.max(0, left - REFRESH_AHEAD_MS, left * 0.8);
 }
 
 // GraphiQL keeps its state under this namespace in localStorage.
@@ -155,10 +191,16 @@ function SignInBar({ headers, onHeadersChange }) {
   const [session, setSession] = useState(readSession);
   // Bumped to try a failed refresh again.
   const [refreshAttempt, setRefreshAttempt] = useState(0);
+  const leading = useLeadership();
+  // The latest headers and sign-in state, for a refresh that finishes after they changed.
+  const headersRef = useRef(headers);
+  headersRef.current = headers;
 
   // Signed in while the Headers editor still carries the token we got.
   const signedIn =
     session !== null && authorizationOf(parseJsonObject(headers) ?? {}) === `Bearer ${session.token}`;
+  const signedInRef = useRef(signedIn);
+  signedInRef.current = signedIn;
 
   const signIn = useCallback(
     async (event) => {
@@ -198,28 +240,31 @@ function SignInBar({ headers, onHeadersChange }) {
     onHeadersChange(clearAuthorization(headers));
   }, [session, headers, onHeadersChange]);
 
-  // Keeps the token fresh while signed in: shortly before it expires (at once if it already has),
-  // trades the refresh token for a new pair, puts the new token in the Headers editor, and tells an
-  // open subscription socket. A refused refresh (the session was ended) signs the bar out.
+  // Keeps the stored session fresh, in the leading tab only: shortly before the token expires (at
+  // once if it already has), trades the refresh token for a new pair; while signed in, puts the new
+  // token in the Headers editor and tells an open subscription socket. The other tabs follow
+  // through `storage` events. A refused refresh (the session was ended) signs the bar out.
   useEffect(() => {
-    if (!signedIn || !session?.refreshToken) return undefined;
+    if (!leading || !session?.refreshToken) return undefined;
     let cancelled = false;
     const timer = setTimeout(async () => {
       try {
-        const result = await call(REFRESH, 'RefreshSession', { refreshToken: session.refreshToken }, 'refreshSession');
-        if (cancelled || !result?.token) return;
-        const next = { ...session, token: result.token, refreshToken: result.refreshToken, expiresAt: result.expiresAt };
-        writeStorage(SESSION_KEY, JSON.stringify(next));
+        const next = await refresh(session);
+        if (!next) return;
+        // Adopted even if this effect was replaced meanwhile (the headers changed): the old
+        // refresh token is spent now, and must not be presented again.
         setSession(next);
-        renewAuthorization(`Bearer ${session.token}`, `Bearer ${next.token}`);
-        onHeadersChange(setAuthorization(headers, `Bearer ${next.token}`));
+        if (signedInRef.current) {
+          renewAuthorization(`Bearer ${session.token}`, `Bearer ${next.token}`);
+          onHeadersChange(setAuthorization(headersRef.current, `Bearer ${next.token}`));
+        }
       } catch (err) {
         if (cancelled) return;
         if (err?.code === 'UNAUTHENTICATED') {
           writeStorage(SESSION_KEY, null);
           setSession(null);
           setError('Your session ended; sign in again');
-          onHeadersChange(clearAuthorization(headers));
+          onHeadersChange(clearAuthorization(headersRef.current));
         }
         // Anything else (server unreachable): try again shortly.
         else setTimeout(() => !cancelled && setRefreshAttempt((n) => n + 1), 5_000);
@@ -229,7 +274,27 @@ function SignInBar({ headers, onHeadersChange }) {
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [signedIn, session, headers, onHeadersChange, refreshAttempt]);
+  }, [leading, session, onHeadersChange, refreshAttempt]);
+
+  // Another tab signed in, refreshed or signed out: this one follows.
+  useEffect(() => {
+    const follow = (event) => {
+      if (event.key !== SESSION_KEY) return;
+      const next = readSession();
+      if (!next) {
+        setSession(null);
+        onHeadersChange(clearAuthorization(headers));
+        return;
+      }
+      if (next.token === session?.token) return;
+      setSession(next);
+      setError(null);
+      if (session) renewAuthorization(`Bearer ${session.token}`, `Bearer ${next.token}`);
+      onHeadersChange(setAuthorization(headers, `Bearer ${next.token}`));
+    };
+    window.addEventListener('storage', follow);
+    return () => window.removeEventListener('storage', follow);
+  }, [session, headers, onHeadersChange]);
 
   return (
     <header className="folio-bar">

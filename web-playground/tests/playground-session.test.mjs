@@ -60,3 +60,29 @@ test('a signed-in subscription keeps running in the page past its first token', 
   assert.match(await page.textContent('#signin-status'), /Signed in as Ann/);
   await context.close();
 });
+
+test('two tabs refreshing the same session keep it alive (a refresh token is spent once)', async () => {
+  const ann = await folio.signUp('Tabs');
+  const email = (await folio.gql('{ me { email } }', {}, ann.token)).data.me.email;
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  await first.goto(`${folio.url}/`);
+  await first.waitForSelector('.graphiql-execute-button');
+  await signIn(first, { email, password: 'password123' });
+  // GraphiQL stores its tabs' headers (the token among them) a moment after they change.
+  await first.waitForFunction(() => (localStorage.getItem('graphiql:tabState') ?? '').includes('Bearer'));
+  // A second tab of the same browser: it opens with the stored headers and session, signed in.
+  const second = await context.newPage();
+  await second.goto(`${folio.url}/`);
+  await second.waitForFunction(() => document.querySelector('#signin-status')?.textContent.includes('Signed in as'));
+
+  // Both tabs' timers fire together, twice over.
+  await new Promise((resolve) => setTimeout(resolve, (2 * TOKEN_TTL_SECONDS + 1) * 1_000));
+  const stored = await first.evaluate(() => JSON.parse(localStorage.getItem('folio:session')));
+  const me = await folio.gql('{ me { email } }', {}, stored.token);
+  assert.equal(me.data?.me?.email, email, `the session survived: ${JSON.stringify(me)}`);
+  for (const page of [first, second]) {
+    assert.match(await page.textContent('#signin-status'), /Signed in as Tabs/);
+  }
+  await context.close();
+});
