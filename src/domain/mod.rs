@@ -4,6 +4,7 @@
 pub mod book;
 pub mod client;
 pub mod cursor;
+pub mod digest;
 pub mod id;
 pub mod isbn;
 pub mod money;

@@ -7,13 +7,10 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 use async_graphql::parser::{Pos, parse_query};
-use sha2::{Digest, Sha256};
 
 /// The lower-case hex SHA-256 of `text`: an automatic persisted query's `sha256Hash`, and the `id`
 /// of an operation in a manifest.
-pub fn sha256_hex(text: &str) -> String {
-    format!("{:x}", Sha256::digest(text.as_bytes()))
-}
+pub use crate::domain::digest::sha256_hex;
 
 /// `text` with everything insignificant dropped (whitespace, commas, comments), its tokens joined
 /// by single spaces. Two documents with the same normal form are the same document however they

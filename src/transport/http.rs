@@ -29,7 +29,8 @@ pub(crate) async fn post(
     body: Bytes,
 ) -> Response {
     let client = client_of(&gateway, peer, &headers);
-    let response = answer_post(&gateway, client, &headers, body).await;
+    let mut response = answer_post(&gateway, client, &headers, body).await;
+    Media::accepted(&headers).label(&mut response);
     complete(&gateway, client, response).await
 }
 
@@ -97,7 +98,8 @@ pub(crate) async fn get(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let response = answer_get(&gateway, client, &headers, params).await;
+    let mut response = answer_get(&gateway, client, &headers, params).await;
+    Media::accepted(&headers).label(&mut response);
     complete(&gateway, client, response).await
 }
 

@@ -59,6 +59,21 @@ impl Media {
     }
 
     /// The HTTP response for a GraphQL response, with its `Cache-Control`.
+    /// Gives a response made before the document was read (a 415, a 400, a 405, an unavailable
+    /// session check) this media type: its status already says what went wrong.
+    pub(super) fn label(self, response: &mut Response) {
+        let json = response
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        if json && self == Media::GraphQLResponse {
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static(GRAPHQL_RESPONSE),
+            );
+        }
+    }
+
     pub(super) fn respond(self, response: async_graphql::Response, cache: CachePolicy) -> Response {
         let cache_control = cache.header(&response);
         let mut http = match self {

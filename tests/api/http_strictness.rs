@@ -141,6 +141,24 @@ async fn the_graphql_response_media_type_comes_back_with_its_status_codes(backen
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     assert!(body.get("data").is_none(), "{body}");
 
+    // Refused before the document is read, it still answers in the media type asked for.
+    let not_json = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", graphql_response)
+        .header("content-type", "text/plain")
+        .body("{ me { id } }")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), 415);
+    assert!(
+        not_json.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(graphql_response)
+    );
+
     // application/json keeps answering 200, with the same errors.
     let legacy = ask("{ nope }", "application/json").await.unwrap();
     assert_eq!(legacy.status(), 200);

@@ -8,9 +8,9 @@ use sea_orm::{
     Set, TransactionTrait,
     sea_query::{Expr, Query},
 };
-use sha2::{Digest, Sha256};
 
 use crate::auth::{Authenticator, Revocation, Tokens};
+use crate::domain::digest::sha256_hex;
 use crate::domain::viewer::Role;
 use crate::entities::{refresh_token, session, user};
 use crate::error::{Error, Result};
@@ -229,10 +229,7 @@ async fn store_refresh_token(
 /// A refresh token's SHA-256 in hex. The tokens are 256 random bits, so a fast hash is enough: what
 /// the table holds cannot be turned back into a token.
 fn hash_refresh_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(token)
 }
 
 /// An admin disables (or re-enables) an account. Disabling ends every session of the user at once,
