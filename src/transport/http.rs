@@ -173,7 +173,7 @@ async fn execute(
     client: ClientIp,
 ) -> (async_graphql::Response, Arc<Receipt>) {
     let started = Instant::now();
-    let operation = operation_label(&body);
+    let operation = body.label();
     tracing::Span::current().record("operation", operation.as_str());
     let receipt = Arc::new(Receipt::default());
     let request = body
@@ -246,36 +246,6 @@ fn selected_operation(body: &GraphQLBody) -> Selected {
     }
 }
 
-/// The operation's name for logs: the one given, else the first one named in the document.
-pub(super) fn operation_label(body: &GraphQLBody) -> String {
-    if let Some(name) = body.operation_name.as_deref().filter(|n| !n.is_empty()) {
-        return name.to_owned();
-    }
-    let query = strip_comments(body.query.as_deref().unwrap_or(""));
-    let rest = query.trim_start();
-    for keyword in ["query", "mutation", "subscription"] {
-        if let Some(after) = rest.strip_prefix(keyword) {
-            let name: String = after
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() {
-                return name;
-            }
-        }
-    }
-    "anonymous".to_owned()
-}
-
-fn strip_comments(query: &str) -> String {
-    query
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// A transport-level failure, in the shape of a GraphQL response so every client can read it.
 pub(crate) fn bad_request(status: StatusCode, message: &str) -> Response {
     let body = serde_json::json!({
@@ -295,24 +265,6 @@ mod tests {
             variables: None,
             extensions: None,
         }
-    }
-
-    #[test]
-    fn the_log_names_the_operation() {
-        assert_eq!(operation_label(&body("query Me { me { id } }", None)), "Me");
-        assert_eq!(operation_label(&body("{ me { id } }", None)), "anonymous");
-        assert_eq!(
-            operation_label(&body("mutation { signIn }", None)),
-            "anonymous"
-        );
-        assert_eq!(
-            operation_label(&body("# hi\nsubscription OnX { x }", None)),
-            "OnX"
-        );
-        assert_eq!(
-            operation_label(&body("query A { a } query B { b }", Some("B"))),
-            "B"
-        );
     }
 
     #[test]

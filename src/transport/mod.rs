@@ -100,6 +100,28 @@ pub(crate) struct GraphQLBody {
 }
 
 impl GraphQLBody {
+    /// The operation's name for logs: the one given, else the first one named in the document.
+    pub(crate) fn label(&self) -> String {
+        if let Some(name) = self.operation_name.as_deref().filter(|n| !n.is_empty()) {
+            return name.to_owned();
+        }
+        let query = strip_comments(self.query.as_deref().unwrap_or(""));
+        let rest = query.trim_start();
+        for keyword in ["query", "mutation", "subscription"] {
+            if let Some(after) = rest.strip_prefix(keyword) {
+                let name: String = after
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    return name;
+                }
+            }
+        }
+        "anonymous".to_owned()
+    }
+
     /// The request to execute as `who`, with this request's own DataLoaders attached.
     pub(crate) fn prepare(self, state: &AppState, who: &Authenticated) -> async_graphql::Request {
         let mut request = self
@@ -122,5 +144,36 @@ impl GraphQLBody {
             request = request.variables(Variables::from_json(vars));
         }
         request
+    }
+}
+
+fn strip_comments(query: &str) -> String {
+    query
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(query: &str, name: Option<&str>) -> GraphQLBody {
+        GraphQLBody {
+            query: Some(query.into()),
+            operation_name: name.map(Into::into),
+            variables: None,
+            extensions: None,
+        }
+    }
+
+    #[test]
+    fn the_log_names_the_operation() {
+        assert_eq!(body("query Me { me { id } }", None).label(), "Me");
+        assert_eq!(body("{ me { id } }", None).label(), "anonymous");
+        assert_eq!(body("mutation { signIn }", None).label(), "anonymous");
+        assert_eq!(body("# hi\nsubscription OnX { x }", None).label(), "OnX");
+        assert_eq!(body("query A { a } query B { b }", Some("B")).label(), "B");
     }
 }

@@ -10,7 +10,6 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-use super::http::operation_label;
 use super::limits::{apply_charge, charge_points, too_many_connections};
 use super::session_end::{ended_by_session, session_ended};
 use super::{Gateway, GraphQLBody};
@@ -48,7 +47,7 @@ fn stream_events(
     who: Authenticated,
     client: ClientIp,
 ) -> Response {
-    let operation = operation_label(&body);
+    let operation = body.label();
     tracing::Span::current().record("operation", operation.as_str());
     let state = &gateway.state;
     let shutdown = state.shutdown.clone();
