@@ -5,7 +5,7 @@
 //! account without deleting it.
 use sea_orm_migration::prelude::*;
 
-use crate::{big, fk, id, time};
+use crate::{big, fk, id, time, varchar};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -83,12 +83,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(RefreshTokens::Table)
                     // A SHA-256 in hex: the token itself is never stored.
-                    .col(
-                        ColumnDef::new(RefreshTokens::Hash)
-                            .string_len(64)
-                            .not_null()
-                            .primary_key(),
-                    )
+                    .col(varchar(RefreshTokens::Hash, 64).primary_key())
                     .col(big(RefreshTokens::SessionId))
                     .col(time(RefreshTokens::CreatedAt))
                     .col(time(RefreshTokens::ExpiresAt))

@@ -7,15 +7,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::limits::{apply_charge, client_of, complete, refuse, retry_after_of};
 use super::media::{self, CachePolicy, Media};
-use super::{Gateway, GraphQLBody, persisted, sse};
+use super::{Gateway, GraphQLBody, error_response, persisted, sse};
 use crate::auth::Authenticated;
 use crate::domain::client::ClientIp;
 use crate::domain::viewer::Viewer;
@@ -29,14 +28,16 @@ pub(crate) async fn post(
     body: Bytes,
 ) -> Response {
     let client = client_of(&gateway, peer, &headers);
-    let mut response = answer_post(&gateway, client, &headers, body).await;
-    Media::accepted(&headers).label(&mut response);
+    let media = Media::accepted(&headers);
+    let mut response = answer_post(&gateway, client, media, &headers, body).await;
+    media.label(&mut response);
     complete(&gateway, client, response).await
 }
 
 async fn answer_post(
     gateway: &Gateway,
     client: ClientIp,
+    media: Media,
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -55,7 +56,6 @@ async fn answer_post(
             );
         }
     };
-    let media = Media::accepted(headers);
     let body = match persisted::admit(gateway, body).await {
         Ok(body) => body,
         Err(error) => return media.respond(persisted::refusal(&error), CachePolicy::NoStore),
@@ -98,14 +98,16 @@ pub(crate) async fn get(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let mut response = answer_get(&gateway, client, &headers, params).await;
-    Media::accepted(&headers).label(&mut response);
+    let media = Media::accepted(&headers);
+    let mut response = answer_get(&gateway, client, media, &headers, params).await;
+    media.label(&mut response);
     complete(&gateway, client, response).await
 }
 
 async fn answer_get(
     gateway: &Gateway,
     client: ClientIp,
+    media: Media,
     headers: &HeaderMap,
     params: HashMap<String, String>,
 ) -> Response {
@@ -129,7 +131,6 @@ async fn answer_get(
     if !persisted::names_a_document(&body) {
         return bad_request(StatusCode::BAD_REQUEST, "the `query` parameter is missing");
     }
-    let media = Media::accepted(headers);
     let body = match persisted::admit(gateway, body).await {
         Ok(body) => body,
         Err(error) => return media.respond(persisted::refusal(&error), CachePolicy::NoStore),
@@ -194,11 +195,12 @@ async fn authenticate(gateway: &Gateway, headers: &HeaderMap) -> Result<Authenti
         .and_then(|v| v.to_str().ok());
     gateway.state.auth.authenticate(value).await.map_err(|err| {
         tracing::error!(error = ?err, "could not check a token's session");
-        let body = serde_json::json!({
-            "errors": [{ "message": "the service is unavailable; retry shortly",
-                         "extensions": { "code": "INTERNAL_SERVER_ERROR" } }]
-        });
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the service is unavailable; retry shortly",
+            "INTERNAL_SERVER_ERROR",
+            None,
+        )
     })
 }
 
@@ -248,24 +250,13 @@ fn selected_operation(body: &GraphQLBody) -> Selected {
 
 /// A transport-level failure, in the shape of a GraphQL response so every client can read it.
 pub(crate) fn bad_request(status: StatusCode, message: &str) -> Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }]
-    });
-    (status, Json(body)).into_response()
+    error_response(status, message, "BAD_USER_INPUT", None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn body(query: &str, name: Option<&str>) -> GraphQLBody {
-        GraphQLBody {
-            query: Some(query.into()),
-            operation_name: name.map(Into::into),
-            variables: None,
-            extensions: None,
-        }
-    }
+    use crate::transport::tests::body;
 
     #[test]
     fn get_knows_a_mutation_when_it_sees_one() {

@@ -9,11 +9,10 @@
 //! not requests (`extensions.cost` says the same in GraphQL).
 use std::net::SocketAddr;
 
-use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use super::Gateway;
+use super::{Gateway, error_response};
 use crate::domain::client::{ClientIp, client_ip};
 use crate::domain::viewer::Viewer;
 use crate::limiter::caller_key;
@@ -117,15 +116,10 @@ fn set_headers(response: &mut Response, charge: &Charge) {
 
 /// The answer to a connection refused for holding too many open already.
 pub(crate) fn too_many_connections() -> Response {
-    let body = serde_json::json!({
-        "errors": [{
-            "message": "too many open connections; close one first",
-            "extensions": { "code": "RATE_LIMITED", "retryAfter": 1 }
-        }]
-    });
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(1u64));
-    response
+    error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many open connections; close one first",
+        "RATE_LIMITED",
+        Some(1),
+    )
 }

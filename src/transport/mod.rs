@@ -16,11 +16,12 @@ mod sse;
 pub(crate) mod ws;
 
 use async_graphql::Variables;
-use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Json, Router};
 use serde::Deserialize;
 use tokio_util::task::TaskTracker;
 
@@ -81,6 +82,33 @@ async fn graphql_get_or_ws(
             Err(rejection) => rejection.into_response(),
         }
     }
+}
+
+/// A failure the transport answers itself, in the shape of a GraphQL response so that every client
+/// can read it: one error with its message and code, and, for a limit, when to retry (in the error
+/// and in `Retry-After`).
+pub(crate) fn error_response(
+    status: StatusCode,
+    message: &str,
+    code: &str,
+    retry_after: Option<u64>,
+) -> Response {
+    let mut response = (status, Json(error_body(message, code, retry_after))).into_response();
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// The body of [`error_response`] (an SSE stream sends it as its last event).
+pub(crate) fn error_body(message: &str, code: &str, retry_after: Option<u64>) -> serde_json::Value {
+    let mut extensions = serde_json::json!({ "code": code });
+    if let Some(seconds) = retry_after {
+        extensions["retryAfter"] = seconds.into();
+    }
+    serde_json::json!({ "errors": [{ "message": message, "extensions": extensions }] })
 }
 
 /// A GraphQL request as clients send it. Parsed leniently (`variables: null` is the same as none),
@@ -156,10 +184,11 @@ fn strip_comments(query: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn body(query: &str, name: Option<&str>) -> GraphQLBody {
+    /// A request body, as a client would send `query` (and the operation `name`).
+    pub(crate) fn body(query: &str, name: Option<&str>) -> GraphQLBody {
         GraphQLBody {
             query: Some(query.into()),
             operation_name: name.map(Into::into),

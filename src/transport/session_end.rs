@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::response::sse::Event as SseEvent;
 
+use super::error_body;
 use crate::auth::{Authenticator, Revocation, TokenSession};
 use crate::error::Error;
 
@@ -44,8 +45,6 @@ pub(crate) fn until(at: chrono::DateTime<chrono::Utc>) -> tokio::time::Sleep {
 /// The last event of an SSE stream whose token expired or whose session ended.
 pub(crate) fn ended_by_session() -> SseEvent {
     let error = Error::InvalidToken;
-    let data = serde_json::json!({
-        "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }]
-    });
+    let data = error_body(&error.to_string(), error.code(), None);
     SseEvent::default().event("next").data(data.to_string())
 }

@@ -4,7 +4,6 @@
 //! ends when the server drains.
 use std::convert::Infallible;
 
-use axum::Json;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +11,7 @@ use futures_util::StreamExt;
 
 use super::limits::{apply_charge, charge_points, too_many_connections};
 use super::session_end::{ended_by_session, session_ended};
-use super::{Gateway, GraphQLBody};
+use super::{Gateway, GraphQLBody, error_response};
 use crate::auth::Authenticated;
 use crate::domain::client::ClientIp;
 use crate::domain::viewer::Viewer;
@@ -29,10 +28,14 @@ pub(super) async fn event_stream(
     // event's `extensions.cost`).
     let opening = charge_points(gateway, &caller_key(&who.viewer, Some(client)), 1).await;
     if !opening.decision.allowed {
-        let error = crate::error::Error::RateLimited {
-            retry_after: opening.decision.retry_after_secs(),
-        };
-        let mut response = error_response(StatusCode::TOO_MANY_REQUESTS, &error);
+        let retry_after = opening.decision.retry_after_secs();
+        let error = crate::error::Error::RateLimited { retry_after };
+        let mut response = error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            &error.to_string(),
+            error.code(),
+            Some(retry_after),
+        );
         apply_charge(&mut response, &opening);
         return response;
     }
@@ -98,16 +101,4 @@ pub(super) fn wants_event_stream(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/event-stream"))
-}
-
-/// An `Error` as a whole response, in the shape of a GraphQL response, with its code.
-fn error_response(status: StatusCode, error: &crate::error::Error) -> Response {
-    let mut extensions = serde_json::json!({ "code": error.code() });
-    if let crate::error::Error::RateLimited { retry_after } = error {
-        extensions["retryAfter"] = (*retry_after).into();
-    }
-    let body = serde_json::json!({
-        "errors": [{ "message": error.to_string(), "extensions": extensions }]
-    });
-    (status, Json(body)).into_response()
 }

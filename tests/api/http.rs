@@ -112,13 +112,8 @@ async fn subscriptions_work_over_server_sent_events(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.admin_token().await;
     let response = app
-        .client
-        .post(app.url("/graphql"))
-        .header("accept", "text/event-stream")
-        .json(&json!({"query": "subscription { announcements { message } }"}))
-        .send()
-        .await
-        .unwrap();
+        .sse(None, "subscription { announcements { message } }")
+        .await;
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]

@@ -100,14 +100,8 @@ async fn a_server_sent_events_subscription_counts_as_a_connection(backend: Backe
     let (ann, ..) = app.sign_up("Ann").await;
     let (bob, bob_id, _) = app.sign_up("Bob").await;
     let response = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(&bob)
-        .header("accept", "text/event-stream")
-        .json(&json!({"query": "subscription { announcements { message } }"}))
-        .send()
-        .await
-        .unwrap();
+        .sse(Some(&bob), "subscription { announcements { message } }")
+        .await;
     assert_eq!(response.status(), 200);
     let until = |status: &'static str| {
         let (app, ann, bob_id) = (&app, &ann, &bob_id);

@@ -122,14 +122,11 @@ async fn an_sse_stream_ends_with_unauthenticated_when_its_token_expires(backend:
     let app = spawn_app_with(backend, short_tokens(2)).await;
     let (session, _) = two_sessions(&app, "Ann").await;
     let response = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(token(&session))
-        .header("accept", "text/event-stream")
-        .json(&json!({"query": "subscription { announcements { message } }"}))
-        .send()
-        .await
-        .unwrap();
+        .sse(
+            Some(&token(&session)),
+            "subscription { announcements { message } }",
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let mut body = response.bytes_stream();
     let mut seen = String::new();

@@ -210,6 +210,20 @@ impl TestApp {
         body
     }
 
+    /// Opens a subscription over Server-Sent Events as `token` (if any); returns the streaming
+    /// response.
+    pub async fn sse(&self, token: Option<&str>, query: &str) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .header("accept", "text/event-stream")
+            .json(&json!({ "query": query }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the stream is answered")
+    }
+
     /// Signs up a customer with a unique email; returns (token, user id, email).
     pub async fn sign_up(&self, name: &str) -> (String, String, String) {
         let email = format!("{}@example.com", unique(&name.to_lowercase()));
